@@ -1,0 +1,176 @@
+"""Configuration from the environment (and an optional .env file).
+
+Every setting has an embedded default so `designer-bff serve` works with nothing set;
+production refuses to start without a strong secret and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot be used; the message is shown to the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    app_env: Literal["development", "production", "test"] = "development"
+    host: str = "0.0.0.0"  # noqa: S104 - the app is meant to be reachable; PORT/host are configurable
+    port: int = 5000
+    data_dir: Path = Path("./var")
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    # Prefix for every Redis key and channel: lets several deployments (and tests) share one Redis.
+    redis_prefix: str = "dbff:"
+
+    jwt_secret: str | None = None
+    jwt_algorithm: str = "HS256"
+    access_token_ttl_s: int = 15 * 60
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+
+    login_max_failures: int = 5
+    login_window_s: int = 15 * 60
+
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://localhost:5000", "http://localhost:5173"]
+    )
+    max_body_bytes: int = 12 * 1024 * 1024
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    media_dir: Path | None = None
+    r2_endpoint: str | None = None
+    r2_access_key_id: str | None = None
+    r2_secret_access_key: str | None = None
+    r2_bucket_name: str | None = None
+    r2_cdn_url: str | None = None
+    r2_region: str = "auto"
+
+    vlt_api_url: str | None = None
+    vlt_api_key: str | None = None
+    openai_api_key: str | None = None
+    openai_base_url: str = "https://api.openai.com"
+    google_api_key: str | None = None
+    google_speech_base_url: str = "https://speech.googleapis.com"
+    speech_provider: Literal["auto", "local", "openai", "google", "none"] = "auto"
+    speech_max_bytes: int = 10 * 1024 * 1024
+    speech_max_seconds: float = 60.0
+
+    max_quantity_per_command: int = 100
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # Accept "a,b" in the environment as well as a JSON list.
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator(
+        "database_url",
+        "redis_url",
+        "jwt_secret",
+        "r2_endpoint",
+        "r2_cdn_url",
+        "vlt_api_url",
+        "openai_api_key",
+        "google_api_key",
+        "r2_bucket_name",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    # -- derived -----------------------------------------------------------------------
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The async driver URL for SQLAlchemy (postgres:// and sqlite:// are normalised)."""
+        url = self.database_url
+        if not url:
+            return f"sqlite+aiosqlite:///{(self.data_dir / 'designer_bff.db').resolve()}"
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url[len(prefix) :]
+        if url.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+        return url
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.sqlalchemy_url.startswith("postgresql")
+
+    @property
+    def media_root(self) -> Path:
+        return self.media_dir or self.data_dir / "media"
+
+    @property
+    def uses_s3(self) -> bool:
+        return bool(self.r2_endpoint and self.r2_bucket_name)
+
+    def check_production(self) -> None:
+        """Refuse unsafe production configuration with a message an operator can act on."""
+        if not self.is_production:
+            return
+        problems = []
+        if not self.jwt_secret or len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
+            problems.append(
+                f"JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes "
+                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if not self.is_postgres:
+            problems.append("DATABASE_URL must point at PostgreSQL (postgresql://...)")
+        if problems:
+            raise ConfigError("APP_ENV=production refuses to start: " + "; ".join(problems))
+
+    def resolve_jwt_secret(self) -> str:
+        """The configured secret, or one generated once and kept under the data folder (0600)."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        if self.is_production:
+            self.check_production()
+        path = self.data_dir / "jwt_secret"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            existing = path.read_text().strip()
+        except FileNotFoundError:
+            existing = ""
+        if len(existing.encode()) >= MIN_SECRET_BYTES:
+            return existing
+        secret = secrets.token_urlsafe(48)
+        # O_EXCL so two processes starting together cannot overwrite each other's secret.
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secret)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            secret = path.read_text().strip()
+        finally:
+            tmp.unlink(missing_ok=True)
+        os.chmod(path, 0o600)
+        return secret
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,52 @@
+"""Periodic housekeeping that keeps the database small: expired refresh tokens and
+ended sessions are removed once they can no longer be used or detected as reused."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import delete, or_
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from designer_bff.auth.models import RefreshSession, RefreshToken
+from designer_bff.db.base import utcnow
+
+log = structlog.get_logger("designer_bff.maintenance")
+
+# Ended sessions are kept a while so a late reuse of their tokens still reads "revoked".
+REVOKED_RETENTION = timedelta(days=7)
+
+
+async def purge_expired_sessions(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    now = utcnow()
+    async with sessionmaker() as db:
+        tokens = await db.execute(
+            delete(RefreshToken).where(RefreshToken.expires_at < now - REVOKED_RETENTION)
+        )
+        sessions = await db.execute(
+            delete(RefreshSession).where(
+                or_(
+                    RefreshSession.expires_at < now - REVOKED_RETENTION,
+                    RefreshSession.revoked_at < now - REVOKED_RETENTION,
+                )
+            )
+        )
+        await db.commit()
+    removed = (tokens.rowcount or 0) + (sessions.rowcount or 0)
+    if removed:
+        log.info("purged_expired_sessions", rows=removed)
+    return removed
+
+
+async def run_periodic(
+    sessionmaker: async_sessionmaker[AsyncSession], interval_s: float = 3600.0
+) -> None:
+    """Runs until cancelled; a failed round is logged and retried next interval."""
+    while True:
+        try:
+            await purge_expired_sessions(sessionmaker)
+        except Exception:
+            log.exception("maintenance_failed")
+        await asyncio.sleep(interval_s)
