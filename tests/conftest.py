@@ -100,8 +100,9 @@ class Backend:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-async def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                  ) -> AsyncIterator[Backend]:
+async def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Backend]:
     data_dir = tmp_path_factory.mktemp(f"data-{request.param}")
     if request.param == "embedded":
         settings = make_settings(data_dir)
@@ -110,8 +111,9 @@ async def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
         return
     db_name, db_url = await create_pg_database()
     prefix = f"dbfftest:{uuid.uuid4().hex[:10]}:"
-    settings = make_settings(data_dir, database_url=db_url, redis_url=REDIS_URL,
-                             redis_prefix=prefix)
+    settings = make_settings(
+        data_dir, database_url=db_url, redis_url=REDIS_URL, redis_prefix=prefix
+    )
     try:
         await asyncio.to_thread(migrate.upgrade, settings.sqlalchemy_url)
         yield Backend("postgres", settings)
@@ -166,8 +168,9 @@ async def register_user(client: httpx.AsyncClient, tag: str = "user") -> AuthedU
     )
     assert resp.status_code == 201, resp.text
     body = resp.json()
-    return AuthedUser(body["user"]["id"], email, password, body["access_token"],
-                    body["refresh_token"])
+    return AuthedUser(
+        body["user"]["id"], email, password, body["access_token"], body["refresh_token"]
+    )
 
 
 @pytest.fixture

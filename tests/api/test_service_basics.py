@@ -15,35 +15,52 @@ from tests.conftest import AuthedUser, unique_email
 
 
 async def test_malformed_json(client: httpx.AsyncClient):
-    resp = await client.post("/api/auth/register", content=b'{"email": "a@b.co", ',
-                             headers={"Content-Type": "application/json"})
+    resp = await client.post(
+        "/api/auth/register",
+        content=b'{"email": "a@b.co", ',
+        headers={"Content-Type": "application/json"},
+    )
     assert_error(resp, 400, "invalid_json")
 
 
 async def test_missing_fields(client: httpx.AsyncClient):
-    body = assert_error(await client.post("/api/auth/register", json={"email": unique_email()}),
-                        422, "validation_error")
+    body = assert_error(
+        await client.post("/api/auth/register", json={"email": unique_email()}),
+        422,
+        "validation_error",
+    )
     assert {"field": "password", "message": "Field required", "type": "missing"} in (
-        body["error"]["details"])
+        body["error"]["details"]
+    )
     assert "password" in body["error"]["message"]
 
 
 async def test_bad_email(client: httpx.AsyncClient):
-    body = assert_error(await client.post("/api/auth/register", json={
-        "email": "not-an-email", "password": "password123", "name": "x"}), 422, "validation_error")
+    body = assert_error(
+        await client.post(
+            "/api/auth/register",
+            json={"email": "not-an-email", "password": "password123", "name": "x"},
+        ),
+        422,
+        "validation_error",
+    )
     assert body["error"]["details"][0]["field"] == "email"
 
 
 async def test_wrong_types_and_non_object_body(client: httpx.AsyncClient):
     assert_error(await client.post("/api/auth/login", json=["a", "b"]), 422, "validation_error")
-    assert_error(await client.post("/api/auth/login", json={"email": 5, "password": None}),
-                 422, "validation_error")
+    assert_error(
+        await client.post("/api/auth/login", json={"email": 5, "password": None}),
+        422,
+        "validation_error",
+    )
 
 
 async def test_validation_errors_never_echo_passwords(client: httpx.AsyncClient):
     secret = "hunter2-" * 40  # too long: rejected by validation
-    resp = await client.post("/api/auth/register",
-                             json={"email": unique_email(), "password": secret, "name": "x"})
+    resp = await client.post(
+        "/api/auth/register", json={"email": unique_email(), "password": secret, "name": "x"}
+    )
     assert resp.status_code == 422
     assert "hunter2" not in resp.text
 
@@ -69,28 +86,34 @@ async def test_request_id_and_security_headers(client: httpx.AsyncClient):
 
 
 async def test_cors_preflight_for_configured_origin(client: httpx.AsyncClient):
-    resp = await client.options("/api/auth/login", headers={
-        "Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"})
+    resp = await client.options(
+        "/api/auth/login",
+        headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"},
+    )
     assert resp.status_code == 200
     assert resp.headers["access-control-allow-origin"] == "http://localhost:5173"
-    denied = await client.options("/api/auth/login", headers={
-        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    denied = await client.options(
+        "/api/auth/login",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
     assert "access-control-allow-origin" not in denied.headers
 
 
 async def test_body_size_limit(client: httpx.AsyncClient, services: Services):
     limit = services.settings.max_body_bytes
     big = b"x" * (limit + 1)
-    resp = await client.post("/api/auth/login", content=big,
-                             headers={"Content-Type": "application/json"})
+    resp = await client.post(
+        "/api/auth/login", content=big, headers={"Content-Type": "application/json"}
+    )
     assert_error(resp, 413, "payload_too_large")
 
     async def chunks():  # no Content-Length: the limit is enforced while reading
         for _ in range(limit // 65536 + 2):
             yield b"x" * 65536
 
-    streamed = await client.post("/api/auth/login", content=chunks(),
-                                 headers={"Content-Type": "application/json"})
+    streamed = await client.post(
+        "/api/auth/login", content=chunks(), headers={"Content-Type": "application/json"}
+    )
     assert_error(streamed, 413, "payload_too_large")
 
 
@@ -131,8 +154,9 @@ async def test_health_is_503_when_a_configured_part_is_down(backend, tmp_path):
     from tests.conftest import make_settings
 
     # Redis configured on a closed port: the check fails fast and the status is 503.
-    settings = make_settings(tmp_path, database_url=backend.settings.database_url,
-                             redis_url="redis://127.0.0.1:1/0")
+    settings = make_settings(
+        tmp_path, database_url=backend.settings.database_url, redis_url="redis://127.0.0.1:1/0"
+    )
     broken = build_services(settings)
     try:
         app = create_app(services=broken)
@@ -156,14 +180,18 @@ async def test_metrics_count_requests_by_route(client: httpx.AsyncClient, user: 
     assert resp.headers["content-type"].startswith("text/plain")
     text = resp.text
     assert 'http_requests_total{method="GET",route="/api/auth/me",status="200"}' in text
-    assert 'http_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/auth/me"}' in (
-        text) or 'route="/api/auth/me"' in text
+    assert (
+        'http_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/auth/me"}'
+        in (text)
+        or 'route="/api/auth/me"' in text
+    )
 
 
 async def test_admin_dependency(services: Services, client: httpx.AsyncClient, user: AuthedUser):
     from sqlalchemy import update
 
     from designer_bff.auth.models import User
+
     app: FastAPI = create_app(services=services)
 
     @app.get("/api/admin/ping")
@@ -173,8 +201,9 @@ async def test_admin_dependency(services: Services, client: httpx.AsyncClient, u
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            assert_error(await c.get("/api/admin/ping", headers=user.headers), 403,
-                         "admin_required")
+            assert_error(
+                await c.get("/api/admin/ping", headers=user.headers), 403, "admin_required"
+            )
             async with services.sessionmaker() as db:
                 await db.execute(update(User).where(User.email == user.email).values(role="admin"))
                 await db.commit()
@@ -188,6 +217,11 @@ async def test_api_is_documented(client: httpx.AsyncClient, path: str):
     assert resp.status_code == 200
     if path == "/openapi.json":
         paths = resp.json()["paths"]
-        for p in ("/api/auth/register", "/api/auth/login", "/api/auth/refresh", "/api/auth/me",
-                  "/health"):
+        for p in (
+            "/api/auth/register",
+            "/api/auth/login",
+            "/api/auth/refresh",
+            "/api/auth/me",
+            "/health",
+        ):
             assert p in paths

@@ -17,8 +17,11 @@ BIN = Path(sys.executable).parent / "designer-bff"
 
 
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "APP_ENV", "R2_ENDPOINT"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "APP_ENV", "R2_ENDPOINT"}
+    }
     env.update({"DATA_DIR": str(tmp_path / "var"), "LOG_LEVEL": "WARNING"}, **extra)
     return env
 
@@ -32,7 +35,10 @@ def free_port() -> int:
 def start_server(tmp_path: Path, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         [str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path, env=clean_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -54,12 +60,18 @@ def stop_server(proc: subprocess.Popen) -> str:
 
 
 def test_production_without_strong_secret_refuses_to_start(tmp_path: Path):
-    for extra in ({}, {"JWT_SECRET": "too-short"},
-                  {"JWT_SECRET": "x" * 48}):  # strong secret but SQLite
+    for extra in (
+        {},
+        {"JWT_SECRET": "too-short"},
+        {"JWT_SECRET": "x" * 48},
+    ):  # strong secret but SQLite
         result = subprocess.run(
-            [str(BIN), "serve", "--port", str(free_port())], cwd=tmp_path,
+            [str(BIN), "serve", "--port", str(free_port())],
+            cwd=tmp_path,
             env=clean_env(tmp_path, APP_ENV="production", **extra),
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert result.returncode != 0
         assert "APP_ENV=production refuses to start" in result.stderr
@@ -71,8 +83,10 @@ def test_restart_keeps_users_and_tokens(tmp_path: Path):
     base = f"http://127.0.0.1:{port}"
     proc = start_server(tmp_path, port)
     try:
-        reg = httpx.post(f"{base}/api/auth/register", json={
-            "email": "test@example.com", "password": "password123", "name": "Test User"})
+        reg = httpx.post(
+            f"{base}/api/auth/register",
+            json={"email": "test@example.com", "password": "password123", "name": "Test User"},
+        )
         assert reg.status_code == 201
         token = reg.json()["token"]
     finally:
@@ -84,8 +98,9 @@ def test_restart_keeps_users_and_tokens(tmp_path: Path):
     try:
         me = httpx.get(f"{base}/api/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200 and me.json()["email"] == "test@example.com"
-        login = httpx.post(f"{base}/api/auth/login",
-                           json={"email": "test@example.com", "password": "password123"})
+        login = httpx.post(
+            f"{base}/api/auth/login", json={"email": "test@example.com", "password": "password123"}
+        )
         assert login.status_code == 200
     finally:
         second_log = stop_server(proc)
@@ -96,38 +111,78 @@ def test_restart_keeps_users_and_tokens(tmp_path: Path):
 
 def test_db_commands_and_users_create(tmp_path: Path):
     env = clean_env(tmp_path)
-    cur = subprocess.run([str(BIN), "db", "current"], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=60)
+    cur = subprocess.run(
+        [str(BIN), "db", "current"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "none (empty database)" in cur.stdout
-    up = subprocess.run([str(BIN), "db", "upgrade"], cwd=tmp_path, env=env,
-                        capture_output=True, text=True, timeout=60)
+    up = subprocess.run(
+        [str(BIN), "db", "upgrade"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert up.returncode == 0, up.stderr
-    cur = subprocess.run([str(BIN), "db", "current"], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=60)
+    cur = subprocess.run(
+        [str(BIN), "db", "current"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "pending" not in cur.stdout
     head = cur.stdout.split("head:")[1].strip()
     assert f"current: {head}" in cur.stdout
 
-    made = subprocess.run([str(BIN), "users", "create", "Boss@Example.com", "--admin"],
-                          cwd=tmp_path, env=env, input="s3cret-pass\ns3cret-pass\n",
-                          capture_output=True, text=True, timeout=60)
+    made = subprocess.run(
+        [str(BIN), "users", "create", "Boss@Example.com", "--admin"],
+        cwd=tmp_path,
+        env=env,
+        input="s3cret-pass\ns3cret-pass\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert made.returncode == 0, made.stdout + made.stderr
     assert "Created admin boss@example.com" in made.stdout
-    dup = subprocess.run([str(BIN), "users", "create", "boss@example.com"], cwd=tmp_path,
-                         env=env, input="s3cret-pass\ns3cret-pass\n", capture_output=True,
-                         text=True, timeout=60)
+    dup = subprocess.run(
+        [str(BIN), "users", "create", "boss@example.com"],
+        cwd=tmp_path,
+        env=env,
+        input="s3cret-pass\ns3cret-pass\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert dup.returncode == 1 and "already exists" in dup.stderr
-    weak = subprocess.run([str(BIN), "users", "create", "new@example.com"], cwd=tmp_path,
-                          env=env, input="short\nshort\n", capture_output=True, text=True,
-                          timeout=60)
+    weak = subprocess.run(
+        [str(BIN), "users", "create", "new@example.com"],
+        cwd=tmp_path,
+        env=env,
+        input="short\nshort\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert weak.returncode == 1 and "at least 8" in weak.stderr
 
 
 @pytest.mark.parametrize("role", ["worker", "scheduler"])
 def test_background_roles_start_and_stop_cleanly(tmp_path: Path, role: str):
-    proc = subprocess.Popen([str(BIN), "serve", "--role", role], cwd=tmp_path,
-                            env=clean_env(tmp_path), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [str(BIN), "serve", "--role", role],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     assert proc.stdout is not None
     seen = []
     for line in proc.stdout:  # blocks until the role says it is ready (or exits)

@@ -56,8 +56,9 @@ def test_production_refuses_weak_configuration(tmp_path: Path, kw, fragment):
 
 
 def test_production_accepts_strong_configuration(tmp_path: Path):
-    settings(tmp_path, app_env="production", jwt_secret="x" * 40,
-             database_url="postgresql://u@h/db").check_production()
+    settings(
+        tmp_path, app_env="production", jwt_secret="x" * 40, database_url="postgresql://u@h/db"
+    ).check_production()
 
 
 def test_cors_origins_from_comma_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -72,8 +73,11 @@ def test_cors_origins_from_json_list(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_env_example_lists_every_setting():
     root = Path(__file__).resolve().parents[2]
-    names = {line.split("=", 1)[0] for line in (root / ".env.example").read_text().splitlines()
-             if line and not line.startswith("#")}
+    names = {
+        line.split("=", 1)[0]
+        for line in (root / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
     expected = {name.upper() for name in Settings.model_fields}
     assert expected - names == set(), "settings missing from .env.example"
     assert names - expected == set(), ".env.example names unknown settings"

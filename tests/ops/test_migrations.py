@@ -17,10 +17,25 @@ from designer_bff.db.models import Base
 from tests.conftest import PG_URL, create_pg_database, drop_pg_database
 
 EXPECTED_TABLES = {
-    "users", "refresh_sessions", "refresh_tokens", "auth_events", "style_profiles",
-    "voice_commands", "vlt_specifications", "generation_jobs", "images", "image_feedback",
-    "collections", "collection_images", "cost_ledger", "global_learning", "user_preferences",
-    "learning_events", "nightly_schedules", "nightly_runs", "analytics_snapshots",
+    "users",
+    "refresh_sessions",
+    "refresh_tokens",
+    "auth_events",
+    "style_profiles",
+    "voice_commands",
+    "vlt_specifications",
+    "generation_jobs",
+    "images",
+    "image_feedback",
+    "collections",
+    "collection_images",
+    "cost_ledger",
+    "global_learning",
+    "user_preferences",
+    "learning_events",
+    "nightly_schedules",
+    "nightly_runs",
+    "analytics_snapshots",
 }
 
 
@@ -28,6 +43,7 @@ async def _inspect(url: str) -> tuple[set[str], list, str | None, dict[str, str]
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
+
             def _read(sync_conn):
                 insp = inspect(sync_conn)
                 tables = set(insp.get_table_names()) - {"alembic_version"}
@@ -36,8 +52,11 @@ async def _inspect(url: str) -> tuple[set[str], list, str | None, dict[str, str]
                     Base.metadata,
                 )
                 rev = MigrationContext.configure(sync_conn).get_current_revision()
-                json_types = {c["name"]: str(c["type"]) for c in insp.get_columns("images")
-                              if c["name"] in ("spec", "variants")}
+                json_types = {
+                    c["name"]: str(c["type"])
+                    for c in insp.get_columns("images")
+                    if c["name"] in ("spec", "variants")
+                }
                 return tables, diff, rev, json_types
 
             return await conn.run_sync(_read)
