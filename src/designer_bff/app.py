@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from designer_bff import __version__
 from designer_bff.auth.routes import router as auth_router
+from designer_bff.commands.routes import router as commands_router
 from designer_bff.config import Settings, get_settings
 from designer_bff.core.errors import install_error_handlers
 from designer_bff.core.metrics import Metrics
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
         app.state.services = services or build_services(settings, metrics)
+        app.state.services.start_background()
         log.info(
             "app_started",
             version=__version__,
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(auth_router)
+    app.include_router(commands_router)
 
     app.add_middleware(
         CORSMiddleware,

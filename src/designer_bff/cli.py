@@ -99,8 +99,12 @@ def serve(
     # uvicorn re-raises the signal that stopped it once it has shut down gracefully; with a
     # no-op handler in place that re-raise ends in a normal exit (status 0), not a kill.
     signal.signal(signal.SIGTERM, lambda *_: None)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(settings, role, bind_host, bind_port))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(settings, role, bind_host, bind_port))
+    except ConfigError as exc:
+        console.print(f"[bold red]Configuration error:[/] {exc}")
+        raise typer.Exit(2) from exc
 
 
 async def _serve(settings: Settings, role: Role, host: str, port: int) -> None:

@@ -59,7 +59,8 @@ class Settings(BaseSettings):
     r2_secret_access_key: str | None = None
     r2_bucket_name: str | None = None
     r2_cdn_url: str | None = None
-    r2_region: str = "auto"
+    # None: "auto" for Cloudflare R2 endpoints, "us-east-1" for others.
+    r2_region: str | None = None
 
     vlt_api_url: str | None = None
     vlt_api_key: str | None = None

@@ -5,8 +5,6 @@ these through FastAPI dependencies instead of building their own."""
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,12 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from designer_bff.auth.service import AuthService
 from designer_bff.auth.tokens import TokenService
-from designer_bff.config import Settings
+from designer_bff.commands.service import CommandService
+from designer_bff.config import ConfigError, Settings
 from designer_bff.core.metrics import Metrics
 from designer_bff.db.session import create_engine, create_sessionmaker
 from designer_bff.ratelimit.base import FailureCounter
 from designer_bff.ratelimit.memory import MemoryFailureCounter
 from designer_bff.ratelimit.redis import RedisFailureCounter
+from designer_bff.speech import SpeechProvider, build_speech_provider
+from designer_bff.storage import ObjectStore, build_object_store
 
 log = structlog.get_logger("designer_bff.services")
 
@@ -38,9 +39,35 @@ class Services:
     throttle: FailureCounter
     tokens: TokenService
     auth: AuthService
+    storage: ObjectStore
+    speech: SpeechProvider | None
+    commands: CommandService
     metrics: Metrics = field(default_factory=Metrics)
+    _background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def start_background(self) -> None:
+        """Work that should begin when the app starts but must not delay it."""
+        if self.speech is not None and self.speech.available():
+            task = asyncio.create_task(self._warm_speech())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _warm_speech(self) -> None:
+        # The first spoken command would otherwise wait for the model to load.
+        assert self.speech is not None
+        try:
+            await self.speech.warm_up()
+            log.info("speech_ready", provider=self.speech.name)
+        except Exception:
+            log.exception("speech_warm_up_failed", provider=self.speech.name)
 
     async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        if self.speech is not None:
+            await self.speech.aclose()
+        await self.storage.aclose()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
@@ -74,16 +101,8 @@ class Services:
         await self.redis.ping()
 
     async def _storage_ok(self) -> None:
-        root = self.settings.media_root
-
-        def _probe() -> None:
-            root.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=root, prefix=".health-"):
-                pass
-            if not os.access(root, os.W_OK):
-                raise PermissionError(str(root))
-
-        await asyncio.to_thread(_probe)
+        if not await self.storage.health():
+            raise ConnectionError(f"{self.storage.name} storage does not answer")
 
 
 async def _not_configured() -> dict[str, Any]:
@@ -114,6 +133,31 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         throttle = MemoryFailureCounter(
             limit=settings.login_max_failures, window_s=settings.login_window_s
         )
+    try:
+        storage = build_object_store(
+            media_dir=settings.media_root,
+            r2_endpoint=settings.r2_endpoint,
+            r2_access_key_id=settings.r2_access_key_id,
+            r2_secret_access_key=settings.r2_secret_access_key,
+            r2_bucket_name=settings.r2_bucket_name,
+            r2_cdn_url=settings.r2_cdn_url,
+            region=settings.r2_region,
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    speech = build_speech_provider(
+        settings.speech_provider,
+        openai_api_key=settings.openai_api_key,
+        openai_base_url=settings.openai_base_url,
+        google_api_key=settings.google_api_key,
+        google_base_url=settings.google_speech_base_url,
+    )
+    commands = CommandService(
+        max_quantity=settings.max_quantity_per_command,
+        speech=speech,
+        speech_max_bytes=settings.speech_max_bytes,
+        speech_max_seconds=settings.speech_max_seconds,
+    )
     tokens = TokenService(
         settings.resolve_jwt_secret(),
         algorithm=settings.jwt_algorithm,
@@ -128,6 +172,9 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         throttle=throttle,
         tokens=tokens,
         auth=AuthService(tokens, throttle),
+        storage=storage,
+        speech=speech,
+        commands=commands,
         metrics=metrics or Metrics(),
     )
 

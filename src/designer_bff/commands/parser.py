@@ -1,0 +1,1592 @@
+"""Command parser: what a designer typed or said -> intent, garment spec(s) and target.
+
+`parse_command` is a pure function (no I/O, no clock unless `now` is omitted). The
+pipeline is:
+
+1. normalize and tokenize (contractions, hyphens, punctuation, image ids);
+2. correct typos of unknown words against the taxonomy and command keywords;
+3. pull out time ranges ("last week") and clock times ("3am");
+4. decide the intent from keyword patterns (most specific intent first);
+5. pull out image references ("the last 3", "my last outlier", "this one");
+6. read quantities, taxonomy attributes and negations, split several garments
+   ("5 dresses and 3 skirts") into one spec each;
+7. assemble the target, a short reply and a confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from designer_bff.commands.spec import LIST_FIELDS, SCALAR_FIELDS, GarmentSpec
+from designer_bff.commands.taxonomy import (
+    Attribute,
+    FuzzyMatcher,
+    Reading,
+    Taxonomy,
+    get_taxonomy,
+    strip_accents,
+)
+
+Intent = Literal[
+    "generate",
+    "variations",
+    "show",
+    "collection_create",
+    "collection_add",
+    "schedule_nightly",
+    "cost_report",
+    "cancel",
+    "help",
+    "unknown",
+]
+
+DEFAULT_MAX_QUANTITY = 100
+
+EXAMPLES: tuple[str, ...] = (
+    "make me 10 bohemian style dresses",
+    "generate 5 minimalist black blazers in wool, no pockets",
+    "5 dresses and 3 skirts in earth tones",
+    "a few flowy maxi dresses for a beach wedding, without florals",
+    "five more like the last one but in navy",
+    "10 variations of my last outlier",
+    "show me my outliers from last week",
+    "show bohemian dresses",
+    "create a collection called Summer Capsule",
+    "add the last 3 to Summer Capsule",
+    "every night make me 20 minimalist tops",
+    "move the nightly batch to 3am",
+    "stop the nightly batch",
+    "how much did I spend this month?",
+    "cancel that",
+)
+
+
+# --------------------------------------------------------------------------- result model
+
+
+class TimeRange(BaseModel):
+    """A calendar range; `start`/`end` are inclusive ISO dates (start None = all time)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str
+    start: str | None = None
+    end: str | None = None
+
+
+class Schedule(BaseModel):
+    """What to do with the nightly batch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["create", "update", "stop"]
+    time: str | None = None  # "HH:MM", 24h, when said
+    quantity: int | None = None
+    spec: GarmentSpec | None = None
+
+
+class Target(BaseModel):
+    """What the command acts on; absent parts are None / {}."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    image_ref: str | None = None  # "last", "last_outlier", "last_batch" or an image id
+    collection_name: str | None = None
+    count: int | None = None
+    time_range: TimeRange | None = None
+    filters: dict[str, Any] = Field(default_factory=dict)
+    schedule: Schedule | None = None
+
+
+class ParseError(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    message: str
+
+
+class ParseResult(BaseModel):
+    """The parse of one command (the JSON shape of issue 3)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    intent: Intent
+    confidence: float
+    spec: GarmentSpec = Field(default_factory=GarmentSpec)
+    specs: list[GarmentSpec] = Field(default_factory=list)
+    target: Target = Field(default_factory=Target)
+    reply: str
+    error: ParseError | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SCALES = {"hundred": 100, "thousand": 1000}
+# Quantity phrases, matched before single words (longest first).
+_QUANTITY_PHRASES: dict[tuple[str, ...], int] = {
+    ("half", "a", "dozen"): 6,
+    ("half", "dozen"): 6,
+    ("a", "dozen"): 12,
+    ("one", "dozen"): 12,
+    ("two", "dozen"): 24,
+    ("three", "dozen"): 36,
+    ("dozen",): 12,
+    ("a", "couple", "of"): 2,
+    ("a", "couple"): 2,
+    ("couple", "of"): 2,
+    ("couple",): 2,
+    ("a", "pair", "of"): 2,
+    ("pair", "of"): 2,
+    ("a", "few"): 3,
+    ("few",): 3,
+    ("several",): 3,
+    ("a", "handful", "of"): 5,
+    ("handful", "of"): 5,
+    ("a", "bunch", "of"): 5,
+    ("a", "hundred"): 100,
+    ("a", "thousand"): 1000,
+    ("single",): 1,
+}
+_MAX_QUANTITY_PHRASE = max(len(k) for k in _QUANTITY_PHRASES)
+# Garments sold as a "pair": "a pair of jeans" is one garment.
+_PAIR_GARMENTS = frozenset({"pants", "jeans", "shorts"})
+_WEAK_ONE = frozenset({"a", "an", "another"})
+
+_NEGATIONS = frozenset(
+    {"no", "not", "without", "never", "avoid", "avoiding", "minus", "except", "excluding",
+     "exclude", "skip", "nothing", "none", "non", "ditch", "lose", "omit", "nix", "sans",
+     "nor"}
+)  # fmt: skip
+_NEGATION_PAIRS = frozenset({("instead", "of"), ("rather", "than"), ("other", "than"),
+                             ("anything", "but"), ("get", "rid"), ("leave", "out")})  # fmt: skip
+# Words a negation can reach across: "no more black", "not too short", "without any lace".
+_NEG_SKIP = frozenset(
+    {"a", "an", "any", "the", "too", "so", "very", "overly", "in", "with", "made", "of",
+     "more", "use", "using", "want", "include", "including", "have", "having", "put", "really",
+     "super", "my", "is", "are", "be", "it", "them", "colors", "color", "colored", "rid",
+     "out", "heavy", "obvious", "crazy", "loud", "anything", "big", "huge", "visible",
+     "extra"}
+)  # fmt: skip
+_CONJUNCTIONS = frozenset({"and", "or", "plus", "also", "with", "then", "along", ","})
+_SEGMENT_BREAKS = frozenset({"and", ",", "plus", "also", "with", "then", "along", "or"})
+# Nouns that carry a quantity without naming a garment ("5 looks", "3 options").
+_GENERIC_HEADS = frozenset(
+    {"look", "looks", "outfit", "outfits", "piece", "pieces", "design", "designs", "option",
+     "options", "idea", "ideas", "image", "images", "version", "versions", "variation",
+     "variations", "variant", "variants", "sketch", "sketches", "render", "renders", "concept",
+     "concepts", "pic", "pics", "picture", "pictures", "ones", "item", "items", "garment",
+     "garments", "illustration", "illustrations", "drawing", "drawings", "alternatives",
+     "takes", "iterations", "riffs", "more", "new"}
+)  # fmt: skip
+_OCCASION_CUES = frozenset({"for", "to", "at", "wear", "attend", "attending"})
+
+# Words that are not attributes but are expected in commands; never typo-corrected, and
+# not counted as "not understood" when scoring confidence.
+_FILLER = frozenset(
+    """a an the um uh uhh umm erm er hmm please pls plz kindly hey hi hello yo ok okay so just
+    like could you can would will me my mine i im we us our your it its this that these those
+    some any for of to in on at with and or but be is are was were am do does did have has had
+    want wanna need needs would like love id ill ive lets let go ahead maybe perhaps really
+    actually basically also too very quite pretty kind sort kinda sorta thing things stuff
+    something anything new fresh more other another again now today quick quickly real style
+    styled looking look inspired vibe vibes vibey feel feeling type types piece pieces them
+    they what how much many which when where who why there here all both each every one ones
+    up down out over about from by as into onto than then thanks thank cheers great awesome
+    cool nice lovely good think guess should shall might must get got give gimme make made
+    making create design generate show see find add put save help cancel stop start set run
+    batch night nightly collection""".split()
+)
+
+# Command keywords that typo correction should know about (on top of taxonomy words).
+_KEYWORDS = frozenset(
+    """generate create design designs make render sketch variations variation versions
+    variants similar outlier outliers collection collections gallery favorites favourites
+    nightly schedule scheduled every night cancel stop spend spent spending costs budget
+    billing month week today yesterday display please dresses another version iterate
+    remix capsule moodboard folder called named""".split()
+)
+
+_DETERMINERS = frozenset({"a", "an", "the", "my", "some", "any", "our", "your", "this", "that"})
+_NUM_WORD_RE = "|".join(sorted([*_UNITS, *_TENS, "a few", "a couple", "few", "couple"], key=len,
+                               reverse=True))  # fmt: skip
+_NUM = rf"(\d+|(?:{_NUM_WORD_RE})(?: (?:{'|'.join(_UNITS)}))?)"
+
+# --------------------------------------------------------------------------- tokenizer
+
+_ID_RE = re.compile(
+    r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
+    r"|#\s?([a-z0-9][a-z0-9_-]*)"
+    r"|\b((?:img|image|design|render|gen)[_-][a-z0-9_-]*\d[a-z0-9_-]*)\b"
+    r"|\b(?:image|img|design|render|picture|photo|pic)\s+(?:id\s+|number\s+|no\.?\s*)?"
+    r"([a-z]*\d[a-z0-9_-]*)\b"
+)
+_CONTRACTIONS = (
+    (re.compile(r"\bcan['’]?t\b"), "can not"),
+    (re.compile(r"\bwon['’]t\b"), "will not"),
+    (re.compile(r"\bdon['’]?t\b"), "do not"),
+    (re.compile(r"\bdoesn['’]?t\b"), "does not"),
+    (re.compile(r"\bdidn['’]?t\b"), "did not"),
+    (re.compile(r"\bisn['’]?t\b"), "is not"),
+    (re.compile(r"\baren['’]?t\b"), "are not"),
+    (re.compile(r"n['’]t\b"), " not"),
+    (re.compile(r"['’](?:re)\b"), " are"),
+    (re.compile(r"['’](?:ll)\b"), " will"),
+    (re.compile(r"['’](?:ve)\b"), " have"),
+    (re.compile(r"['’](?:m)\b"), " am"),
+    (re.compile(r"['’](?:d)\b"), " would"),
+    (re.compile(r"['’]s\b"), ""),
+)
+_AM_PM_DOTS = re.compile(r"\b([ap])\.\s?m\.?")
+_WORD_JOINERS = re.compile(r"(?<=[a-z0-9])[-_/](?=[a-z])|(?<=[a-z])[-_/](?=[0-9])")
+_NUM_RANGE = re.compile(r"(?<=\d)\s*-\s*(?=\d)")
+_SENTENCE_PUNCT = re.compile(r"[.!?;]+(?!\d)|,|:(?!\d)")
+_OTHER_PUNCT = re.compile(r"[^a-z0-9/:,%$ ]+")
+_TOKEN_RE = re.compile(r"\$\d+(?:\.\d+)?|\d+%|\d+/\d+|\d{1,2}:\d{2}(?:am|pm)?|[a-z0-9]+|,")
+
+_REF_WORD = "xrefx"  # stands for an image id pulled out of the text
+_MARK = "_"  # stands for text consumed by an extractor (time range, reference, clock time)
+
+
+def _tokenize(text: str) -> tuple[list[str], list[str]]:
+    """Lower-case tokens and the image ids found in the text."""
+    s = strip_accents(text.lower())
+    s = s.replace("‘", "'").replace("“", '"').replace("”", '"')
+    ids: list[str] = []
+
+    def take_id(match: re.Match[str]) -> str:
+        ids.append(next((g for g in match.groups() if g), match.group(0)))
+        return f" {_REF_WORD} "
+
+    s = _ID_RE.sub(take_id, s)
+    s = _AM_PM_DOTS.sub(r"\1m ", s)
+    for pattern, replacement in _CONTRACTIONS:
+        s = pattern.sub(replacement, s)
+    s = s.replace("&", " and ").replace("+", " and ").replace("'", " ")
+    s = _NUM_RANGE.sub(" to ", s)
+    s = _WORD_JOINERS.sub(" ", s)
+    s = _SENTENCE_PUNCT.sub(" , ", s)
+    s = _OTHER_PUNCT.sub(" ", s)
+    return _TOKEN_RE.findall(s), ids
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _number_value(words: Sequence[str]) -> int | None:
+    """Value of a spoken or written number ("twenty five", "25", "a few")."""
+    key = tuple(words)
+    if key in _QUANTITY_PHRASES:
+        return _QUANTITY_PHRASES[key]
+    total = 0
+    current = 0
+    seen = False
+    for word in words:
+        if word.isdigit():
+            current += int(word)
+        elif word in _UNITS:
+            current += _UNITS[word]
+        elif word in _TENS:
+            current += _TENS[word]
+        elif word in _SCALES:
+            current = max(current, 1) * _SCALES[word]
+            if _SCALES[word] >= 1000:
+                total += current
+                current = 0
+        elif word == "and" and seen:
+            continue
+        else:
+            return None
+        seen = True
+    return total + current if seen else None
+
+
+def _read_number(tokens: Sequence[str], i: int) -> tuple[int, int, bool] | None:
+    """(value, tokens consumed, strong) for a quantity starting at tokens[i]."""
+    for size in range(min(_MAX_QUANTITY_PHRASE, len(tokens) - i), 0, -1):
+        key = tuple(tokens[i : i + size])
+        if key in _QUANTITY_PHRASES:
+            value = _QUANTITY_PHRASES[key]
+            if key[-1] == "of" and key[-2] == "pair":
+                nxt = tokens[i + size] if i + size < len(tokens) else ""
+                if nxt in _PAIR_GARMENTS or nxt in {"trousers", "leggings", "slacks"}:
+                    return 1, size, False
+            return value, size, True
+    tok = tokens[i]
+    if tok in _WEAK_ONE:
+        return 1, 1, False
+    if tok.endswith("x") and tok[:-1].isdigit():
+        return int(tok[:-1]), 1, True
+    if tok.isdigit():
+        value = int(tok)
+        size = 1
+        # "1 hundred", "2 dozen"
+        if i + 1 < len(tokens) and tokens[i + 1] in {"hundred", "thousand", "dozen"}:
+            value *= {"hundred": 100, "thousand": 1000, "dozen": 12}[tokens[i + 1]]
+            size = 2
+        return value, size, True
+    if tok in _UNITS or tok in _TENS or tok in _SCALES:
+        end = i
+        while end < len(tokens) and (
+            tokens[end] in _UNITS
+            or tokens[end] in _TENS
+            or tokens[end] in _SCALES
+            or (tokens[end] == "and" and end + 1 < len(tokens) and tokens[end + 1] in _UNITS)
+        ):
+            end += 1
+        if end < len(tokens) and tokens[end] == "dozen":
+            value = _number_value(tokens[i:end])
+            return (value * 12, end + 1 - i, True) if value is not None else None
+        value = _number_value(tokens[i:end])
+        if value is not None:
+            return value, end - i, True
+    return None
+
+
+def _word_number(text: str) -> int | None:
+    return _number_value(text.split())
+
+
+# --------------------------------------------------------------------------- time
+
+
+@dataclass(slots=True)
+class _Extracted:
+    time_range: TimeRange | None = None
+    clock: str | None = None
+    refs: list[tuple[str, int | None]] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+
+def _iso(day: date) -> str:
+    return day.isoformat()
+
+
+def _months_back(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+
+
+def _range_for(label: str, today: date, amount: int = 1, unit: str = "") -> TimeRange:
+    if label == "today":
+        return TimeRange(label=label, start=_iso(today), end=_iso(today))
+    if label == "yesterday":
+        day = today - timedelta(days=1)
+        return TimeRange(label=label, start=_iso(day), end=_iso(day))
+    if label == "this_week":
+        start = today - timedelta(days=today.weekday())
+        return TimeRange(label=label, start=_iso(start), end=_iso(today))
+    if label == "last_week":
+        end = today - timedelta(days=today.weekday() + 1)
+        return TimeRange(label=label, start=_iso(end - timedelta(days=6)), end=_iso(end))
+    if label == "this_month":
+        return TimeRange(label=label, start=_iso(today.replace(day=1)), end=_iso(today))
+    if label == "last_month":
+        end = today.replace(day=1) - timedelta(days=1)
+        return TimeRange(label=label, start=_iso(end.replace(day=1)), end=_iso(end))
+    if label == "this_year":
+        return TimeRange(label=label, start=_iso(date(today.year, 1, 1)), end=_iso(today))
+    if label == "last_year":
+        year = today.year - 1
+        return TimeRange(label=label, start=_iso(date(year, 1, 1)), end=_iso(date(year, 12, 31)))
+    if label == "all_time":
+        return TimeRange(label=label, start=None, end=_iso(today))
+    # Rolling windows ending today: "past 3 days", "last 2 weeks", "past month".
+    if unit == "day":
+        start = today - timedelta(days=amount - 1)
+    elif unit == "week":
+        start = today - timedelta(days=7 * amount - 1)
+    elif unit == "month":
+        start = _months_back(today, amount) + timedelta(days=1)
+    else:  # year
+        start = _months_back(today, 12 * amount) + timedelta(days=1)
+    return TimeRange(label=f"last_{amount}_{unit}s", start=_iso(start), end=_iso(today))
+
+
+_ROLLING_RE = re.compile(
+    rf"\b(?:in |over |during |for |from |within )?(?:the )?(?:last|past|previous) {_NUM} "
+    r"(day|week|month|year|hour)s?\b"
+)
+_ROLLING_ONE_RE = re.compile(
+    r"\b(?:in |over |during |for |from |within )?(?:the (?:last|past)|past|this past) "
+    r"(day|week|month|year)\b"
+)
+_CALENDAR_RANGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), label)
+    for pattern, label in (
+        (r"\b(?:from |in |during |of |over )?(?:last|previous) week\b|\bthe week before\b",
+         "last_week"),
+        (r"\b(?:from |in |during |of |over )?(?:last|previous) month\b", "last_month"),
+        (r"\b(?:from |in |during |of |over )?(?:last|previous) year\b", "last_year"),
+        (r"\b(?:so far |for |in |from |during |of )?this week(?: so far)?\b", "this_week"),
+        (r"\b(?:so far |for |in |from |during |of )?this month(?: so far)?\b|\bmonth to date\b"
+         r"|\bmtd\b", "this_month"),
+        (r"\b(?:so far |for |in |from |during |of )?this year(?: so far)?\b|\byear to date\b"
+         r"|\bytd\b", "this_year"),
+        (r"\b(?:from |for |of )?yesterday\b|\b(?:from |of )?last night\b", "yesterday"),
+        (r"\b(?:so far |for |from |of )?today(?: so far)?\b|\bthis (?:morning|afternoon)\b",
+         "today"),
+        (r"\b(?:of |for |in )?all time\b|\bin total\b|\bto date\b|\boverall\b|\bso far\b"
+         r"|\bever\b", "all_time"),
+    )
+)  # fmt: skip
+
+_CLOCK_RES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:at |around |by |for )?(\d{1,2})(?::(\d{2}))? ?(am|pm)\b"), "ampm"),
+    (re.compile(rf"\b(?:at |around |by )?({'|'.join(_UNITS)}) ?(am|pm)\b"), "word_ampm"),
+    (re.compile(
+        rf"\b(?:at |around |by )?(\d{{1,2}}|{'|'.join(_UNITS)})(?::(\d{{2}}))?(?: o clock)? "
+        r"(?:in the |at )(morning|night|evening|afternoon)\b"), "part"),
+    (re.compile(r"\b(?:at |around |by )?(\d{1,2}):(\d{2})\b"), "24h"),
+    (re.compile(r"\b(?:at |around |by )?midnight\b"), "midnight"),
+    (re.compile(r"\b(?:at |around |by )?(?:noon|midday)\b"), "noon"),
+)  # fmt: skip
+_BARE_AT_RE = re.compile(rf"\b(?:at|around|by) (\d{{1,2}}|{'|'.join(_UNITS)})(?: o clock)?\b")
+
+
+def _hour(text: str) -> int | None:
+    return int(text) if text.isdigit() else _UNITS.get(text)
+
+
+def _clock(hour: int | None, minute: int = 0) -> str | None:
+    if hour is None or not 0 <= hour <= 23 or not 0 <= minute <= 59:
+        return None
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _extract_clock(s: str, nightly: bool, out: _Extracted) -> str:
+    for pattern, kind in _CLOCK_RES:
+        match = pattern.search(s)
+        if not match:
+            continue
+        value: str | None = None
+        if kind == "ampm":
+            hour = int(match.group(1)) % 12 + (12 if match.group(3) == "pm" else 0)
+            value = _clock(hour, int(match.group(2) or 0))
+        elif kind == "word_ampm":
+            base = _hour(match.group(1))
+            value = (
+                None if base is None else _clock(base % 12 + (12 if match.group(2) == "pm" else 0))
+            )
+        elif kind == "part":
+            base = _hour(match.group(1))
+            if base is not None:
+                pm = match.group(3) in {"evening", "afternoon"} or (
+                    match.group(3) == "night" and 6 <= base < 12
+                )
+                value = _clock(base % 12 + (12 if pm else 0), int(match.group(2) or 0))
+        elif kind == "24h":
+            value = _clock(int(match.group(1)), int(match.group(2)))
+        elif kind == "midnight":
+            value = "00:00"
+        else:
+            value = "12:00"
+        if value:
+            out.clock = value
+            return s[: match.start()] + f" {_MARK} " + s[match.end() :]
+    if nightly:
+        match = _BARE_AT_RE.search(s)
+        if match:
+            base = _hour(match.group(1))
+            # A nightly run "at 10" means 22:00; "at 3" means 03:00.
+            if base is not None and 1 <= base <= 12:
+                out.clock = _clock(base + 12 if 6 <= base <= 11 else base % 12)
+                return s[: match.start()] + f" {_MARK} " + s[match.end() :]
+    return s
+
+
+def _extract_time_range(s: str, today: date, out: _Extracted) -> str:
+    match = _ROLLING_RE.search(s)
+    if match:
+        amount = _word_number(match.group(1)) or 1
+        unit = match.group(2)
+        if unit == "hour":
+            unit, amount = "day", max(1, (amount + 23) // 24)
+        out.time_range = _range_for("", today, amount, unit)
+        return s[: match.start()] + f" {_MARK} " + s[match.end() :]
+    match = _ROLLING_ONE_RE.search(s)
+    if match:
+        unit = match.group(1)
+        amount, unit = {"day": (1, "day"), "week": (7, "day"), "month": (30, "day"),
+                        "year": (365, "day")}[unit]  # fmt: skip
+        out.time_range = _range_for("", today, amount, unit)
+        return s[: match.start()] + f" {_MARK} " + s[match.end() :]
+    for pattern, label in _CALENDAR_RANGES:
+        match = pattern.search(s)
+        if match:
+            out.time_range = _range_for(label, today)
+            return s[: match.start()] + f" {_MARK} " + s[match.end() :]
+    return s
+
+
+# --------------------------------------------------------------------------- intent cues
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+_COST_RE = _rx(
+    r"\bhow much (?:did|have|has|do|am|will|does|is|was|are|money|have i|did i|i)\b"
+    r"|\b(?:spend|spent|spending|spends|expenses?|expenditure|billing|bill|bills|invoices?"
+    r"|charges|charged|costs?|costing|budget|usage|credits?|tab)\b"
+    r"|\bhow expensive\b|\bwhat do i owe\b"
+)
+_COST_QUESTION_RE = _rx(r"\bhow much\b")
+_NIGHTLY_RE = _rx(
+    r"\b(?:every|each) (?:night|evening|day|morning)\b|\bnightly\b|\bnightlies\b|\bovernight\b"
+    r"|\bat night\b|\bwhile i (?:sleep|am asleep|am sleeping)\b|\bdaily\b"
+    r"|\b(?:schedule|scheduled|recurring)\b|\bnight (?:batch|run|job)\b|\bevery single night\b"
+)
+_NIGHTLY_STOP_RE = _rx(
+    r"\b(?:stop|cancel|pause|end|disable|turn off|switch off|shut off|kill|halt|remove|delete"
+    r"|quit|suspend|skip|unschedule|deactivate|no more|do not|don t|discontinue)\b"
+)
+_NIGHTLY_UPDATE_RE = _rx(
+    r"\b(?:change|update|switch|move|reschedule|bump|increase|decrease|raise|lower|adjust"
+    r"|edit|modify|instead|push|shift|make it|set it|up it|drop it)\b|\bset (?:the|my)\b"
+    r"|\b(?:the|my|our) (?:nightly|daily|scheduled|night)\b"
+)
+_NIGHTLY_CREATE_RE = _rx(r"\b(?:set up|setup|start|create|new|begin|add a|schedule a)\b")
+_CANCEL_RE = _rx(
+    r"^(?:cancel|stop|abort|halt|kill|terminate|undo|scrap|nevermind|never mind|forget|wait stop"
+    r"|no stop)\b"
+    r"|\b(?:cancel|abort|halt|terminate)\b"
+    r"|\bstop (?:it|that|this|everything|generating|generation|making|creating|rendering"
+    r"|the (?:job|jobs|generation|batch|render|rendering|current|run|queue|request)|all|now"
+    r"|right now|those|them|what you re doing)\b"
+    r"|\bnever mind\b|\bforget (?:it|that|about it|about that)\b|\bscrap (?:that|it|this)\b"
+    r"|\bdo not (?:make|generate|do|render) (?:that|it|those|them|this)\b|\bcall it off\b"
+)
+_HELP_RE = _rx(
+    r"^(?:help|help me|commands|options|examples|menu|what now|huh)$"
+    r"|\bwhat (?:can|could|should|do) (?:you|i) (?:do|say|ask|type|use)\b"
+    r"|\bhow (?:do|does|can|should) (?:i|you|this|it|one) (?:use|work|talk|start|get started)\b"
+    r"|\b(?:show|give|list|tell) (?:me )?(?:some |the |a few |all )?(?:examples?|commands"
+    r"|options|things i can say)\b|\bhelp\b|\bwhat are (?:the|your) (?:commands|options)\b"
+    r"|\bi am (?:lost|stuck|confused)\b|\bwhat do you do\b|\btutorial\b|\bhow to use\b"
+    r"|\bwhat (?:is|are) (?:this|you)\b|\bwho are you\b|\bgetting started\b"
+)
+_COLLECTION_NOUN = r"(?:collection|collections|board|moodboard|mood board|folder|lookbook|album)"
+_COLLECTION_CREATE_RE = _rx(
+    rf"\bnew {_COLLECTION_NOUN}\b"
+    rf"|\b(?:create|make|start|open|set up|setup|begin|build|name)\b(?: me| up)?"
+    rf"(?: (?:a|an|the|my))?(?: new| fresh)?(?: [a-z0-9]+){{0,4}}? {_COLLECTION_NOUN}\b"
+)
+_NAME_MARKER_RE = _rx(r"\b(?:called|named|titled|entitled|name it|call it)\b")
+_ADD_VERB_RE = _rx(
+    r"\b(?:add|save|put|move|pin|stick|throw|drop|file|copy|send|include|place|bookmark|keep"
+    r"|stash|store|chuck|toss)\b"
+)
+_ADD_DEST_RE = _rx(r"\b(?:to|into|onto|in|under|inside)\b")
+_FAVORITES_RE = _rx(r"\b(?:favorites|favourites|faves|favs|favorite|favourite)\b")
+_VARIATION_RE = _rx(
+    r"\bvariations?\b|\bvariants?\b|\bversions?\b|\biterat\w*|\bremix\w*|\briffs?\b"
+    r"|\bsimilar\b|\bbased on\b|\bspin on\b|\btake on\b|\balternatives? (?:of|to|for)\b"
+    r"|\blike (?:this|that|these|those|it|them|xrefx|the last|my last|the previous|my previous"
+    r"|my latest|the latest|the one|my recent|the recent|the outlier|my outlier|the first"
+    r"|the second|the other)\b"
+    r"|\b(?:same|similar) (?:but|thing|one|design|look|again|style|vibe|idea)\b"
+    r"|\b(?:redo|rework|tweak|regenerate|rerun|retry|recolor|riff|reimagine|iterate|modify"
+    r"|alter)\b|\bre (?:do|run|generate|make)\b|\bagain\b|\bsame again\b"
+    r"|\bmake (?:it|this|that|these|those|them|this one|that one)\b"
+    r"|\b(?:try|do|have) (?:it|this|that|these|those|them|this one|that one) (?:in|with|but|as)\b"
+    r"|\bchange (?:it|this|that|the)\b|\bswap\b|\bbut (?:in|with|make|shorter|longer|more|less"
+    r"|without|no)\b"
+)
+_MORE_RE = _rx(rf"(?:^|\b{_NUM} |\b(?:some|a few|few|couple|bunch) |\bgive me |\bdo )more\b")
+_REF_PRESENT_RE = _rx(r"\bxrefx\b")
+_SHOW_RE = _rx(
+    r"^(?:please |can you |could you |can i |could i |let me |i want to |i d like to |now )*"
+    r"(?:show|display|find|pull up|bring up|search|list|browse|view|see|look at|open|fetch"
+    r"|filter|get me all|give me all|go to|take me to)\b"
+    r"|\b(?:show|display|pull up|bring up|let me see|can i see|look at|find|list|browse)\b"
+    r"|\bwhat did i (?:make|generate|create|design|do)\b|\bwhere (?:are|is) my\b"
+    r"|\bwhich (?:images|designs|ones|looks|dresses)\b"
+)
+_GALLERY_CUE_RE = _rx(
+    r"\b(?:my|mine|outliers?|favorites|favourites|faves|saved|gallery|portfolio|history"
+    r"|generated|made|created|designed|all|everything|collection|liked|starred|previous|past"
+    r"|existing|recent|latest|old)\b|_"
+)
+_GENERATE_RE = _rx(
+    r"\b(?:make|create|generate|gen|design|draw|sketch|render|produce|whip|come up|dream up"
+    r"|mock up|imagine|conjure|give me|i need|i want|we need|get me|can i get|can i have"
+    r"|i would like|let us do|let s do|do me|try|build|churn out|crank out|put together"
+    r"|brainstorm|ideate|visualize|visualise|show me some new|show me new|need|want)\b"
+)
+_OUTLIER_RE = _rx(r"\boutliers?\b|\bunusual ones\b|\bodd ones\b")
+_FAVORITE_FILTER_RE = _rx(
+    r"\b(?:favorites|favourites|faves|favs|liked|starred|hearted|loved|saved|favorited)\b"
+)
+
+# Image references: (pattern, ref, default count, is a bare pronoun). Group 1, when present,
+# is the count. "id" stands for the next image id pulled out by the tokenizer.
+_REF_RES: tuple[tuple[re.Pattern[str], str, int | None, bool], ...] = tuple(
+    (re.compile(pattern), ref, count, pronoun)
+    for pattern, ref, count, pronoun in (
+        (r"\bxrefx\b", "id", 1, False),
+        (rf"\b(?:my |the |those |these |your )?(?:last|latest|most recent|previous|newest|recent"
+         rf"|final) {_NUM} outliers\b", "last_outlier", None, False),
+        (r"\b(?:my |the |that |this |your )?(?:last |latest |most recent |previous |newest "
+         r"|recent |first )?outlier\b", "last_outlier", 1, False),
+        (rf"\b(?:my |the |those |these |your )?(?:last|latest|most recent|previous|newest|recent"
+         rf"|final) {_NUM}(?: (?:images?|designs?|ones|pictures?|pics|renders?|looks?|results?"
+         rf"|generations?|sketches|outputs|items))?\b", "last", None, False),
+        (r"\b(?:the |my |that |your )?(?:last|latest|most recent|previous|newest|final|recent)"
+         r" (?:one|image|design|picture|pic|render|look|result|generation|sketch|thing|output)\b",
+         "last", 1, False),
+        (r"\b(?:the |my |that |your )?(?:last|latest|previous|most recent|recent) (?:batch|set"
+         r"|round|run|lot|bunch|group|results|ones|images|designs)\b", "last_batch", None, False),
+        (r"\b(?:all )?(?:these|those|them)(?: ones| images| designs| looks| pieces| pics)?\b"
+         r"|\ball of (?:them|those|these)\b", "last_batch", None, True),
+        (r"\b(?:this|that)(?: one| image| design| picture| pic| render| look| sketch"
+         r"| dress| top| piece)?\b|\bit\b", "last", 1, True),
+        (r"\b(?:the|my) (?:last|latest|previous)\b", "last", 1, False),
+    )
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- items
+
+
+@dataclass(slots=True)
+class _Item:
+    kind: str  # attr | num | neg | conj | word | generic | mark
+    pos: int
+    word: str = ""
+    readings: tuple[Reading, ...] = ()
+    number: int = 0
+    strong: bool = False
+    neg: bool = False
+    occasion_cue: bool = False
+
+    @property
+    def reading(self) -> Reading:
+        if self.occasion_cue:
+            for reading in self.readings:
+                if any(a.family == "occasions" for a in reading):
+                    return reading
+        return self.readings[0]
+
+    @property
+    def is_garment(self) -> bool:
+        return (
+            self.kind == "attr"
+            and not self.neg
+            and any(a.family == "garment_type" for a in self.reading)
+        )
+
+
+_CHECK_VERB_NEXT = frozenset(
+    {"out", "my", "the", "on", "if", "how", "what", "that", "this", "those", "these", "it",
+     "whether", "in", "up", "me", "for"}
+)  # fmt: skip
+
+
+def _itemize(tokens: Sequence[str], taxonomy: Taxonomy) -> list[_Item]:
+    items: list[_Item] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if tok == _MARK or tok == _REF_WORD:
+            items.append(_Item("mark", i, tok))
+            i += 1
+            continue
+        match = taxonomy.match_at(tokens, i)
+        number = _read_number(tokens, i)
+        if number is not None and (match is None or number[1] > match.length):
+            value, size, strong = number
+            # A year ("spring 2026") is not a quantity.
+            if strong and 1900 <= value <= 2100 and size == 1 and len(tok) == 4:
+                items.append(_Item("word", i, tok))
+            elif i > 0 and tokens[i - 1] in {"size", "sizes", "us", "uk", "eu"}:
+                items.append(_Item("word", i, tok))
+            else:
+                items.append(_Item("num", i, tok, number=value, strong=strong))
+            i += size
+            continue
+        if match is not None and not _is_false_attribute(tokens, i, match.length):
+            items.append(_Item("attr", i, " ".join(tokens[i : i + match.length]),
+                               readings=match.readings))  # fmt: skip
+            i += match.length
+            continue
+        if i + 1 < n and (tok, tokens[i + 1]) in _NEGATION_PAIRS:
+            items.append(_Item("neg", i, tok))
+            i += 2
+            continue
+        if tok in _NEGATIONS:
+            kind = "neg"
+        elif tok in _CONJUNCTIONS:
+            kind = "conj"
+        elif tok in _GENERIC_HEADS:
+            kind = "generic"
+        else:
+            kind = "word"
+        items.append(_Item(kind, i, tok))
+        i += 1
+    return items
+
+
+def _is_false_attribute(tokens: Sequence[str], i: int, length: int) -> bool:
+    """Common words that only look like attributes in context ("check out", "to date")."""
+    if length != 1:
+        return False
+    tok = tokens[i]
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+    prev = tokens[i - 1] if i > 0 else ""
+    if tok == "check":
+        return i == 0 or nxt in _CHECK_VERB_NEXT or prev in {"can", "please", "you", "and"}
+    if tok == "date":
+        return prev in {"to", "up"}
+    if tok == "work":
+        return nxt in {"on", "with", "out"} or prev in {"it", "does", "this", "will"}
+    if tok in {"long", "short"}:
+        return prev == "how"
+    if tok in {"ball", "split", "sport", "club"}:
+        return nxt in {"them", "it", "up", "into"}
+    return tok == "fall" and prev in {"the", "in"} and nxt in {"of", "apart"}
+
+
+def _apply_negations(items: list[_Item]) -> None:
+    """Mark attributes under a negation ("no black or white", "not too short")."""
+    n = len(items)
+    k = 0
+    while k < n:
+        if items[k].kind != "neg":
+            k += 1
+            continue
+        j = k + 1
+        skipped = 0
+        while j < n and items[j].kind in {"word", "generic"} and items[j].word in _NEG_SKIP:
+            j += 1
+            skipped += 1
+            if skipped > 3:
+                break
+        if j >= n:
+            break
+        target = items[j]
+        if target.kind == "word" and target.word in {"sleeves", "sleeve"}:
+            target.kind = "attr"
+            target.readings = ((Attribute("sleeve", "sleeveless"),),)
+            k = j + 1
+            continue
+        if target.kind == "word" and target.word in {"straps", "strap"}:
+            target.kind = "attr"
+            target.readings = ((Attribute("sleeve", "strapless"),),)
+            k = j + 1
+            continue
+        if (target.kind in {"word", "generic"}) and target.word in {
+            "print", "prints", "pattern", "patterns", "patterned", "printed",
+        }:  # fmt: skip
+            target.kind = "attr"
+            target.readings = ((Attribute("patterns", "solid"),),)
+            k = j + 1
+            continue
+        if target.kind != "attr":
+            k = j
+            continue
+        target.neg = True
+        families = {a.family for a in target.reading}
+        j += 1
+        # Continue through lists: "no black, white or grey", "without lace and sequins".
+        while j + 1 < n and items[j].kind == "conj" and items[j].word in {",", "or", "and"}:
+            m = j + 1
+            while m < n and items[m].kind == "word" and items[m].word in {"a", "an", "any"}:
+                m += 1
+            if m >= n or items[m].kind != "attr":
+                break
+            nxt_families = {a.family for a in items[m].reading}
+            if "garment_type" in nxt_families and "garment_type" not in families:
+                break
+            if items[j].word == "and" and not (nxt_families & families):
+                break
+            items[m].neg = True
+            families |= nxt_families
+            j = m + 1
+        k = j
+
+
+def _mark_occasion_cues(items: list[_Item]) -> None:
+    for idx, item in enumerate(items):
+        if item.kind != "attr" or len(item.readings) < 2:
+            continue
+        prev = [it.word for it in items[max(0, idx - 3) : idx] if it.kind != "attr"]
+        nxt = items[idx + 1].word if idx + 1 < len(items) else ""
+        if any(t in _OCCASION_CUES for t in prev) or nxt in {"occasions", "occasion", "events"}:
+            item.occasion_cue = True
+
+
+# --------------------------------------------------------------------------- specs
+
+
+@dataclass(slots=True)
+class _Segment:
+    items: list[_Item]
+    head: int | None  # index into items of the garment head
+
+
+def _segments(items: list[_Item]) -> list[_Segment]:
+    heads = [i for i, it in enumerate(items) if it.is_garment]
+    # Adjacent garment words form one compound noun; the last is the head
+    # ("bikini top", "shirt jacket").
+    merged: list[int] = []
+    for h in heads:
+        if merged and merged[-1] == h - 1:
+            merged[-1] = h
+        else:
+            merged.append(h)
+    if len(merged) <= 1:
+        return [_Segment(items, merged[0] if merged else None)]
+    starts = [0]
+    for prev_head, head in pairwise(merged):
+        start = None
+        for idx in range(head - 1, prev_head, -1):
+            if items[idx].kind == "conj" and items[idx].word in _SEGMENT_BREAKS:
+                start = idx + 1
+                break
+        if start is None:
+            nums = [idx for idx in range(prev_head + 1, head) if items[idx].kind == "num"]
+            start = nums[0] if nums else head
+        starts.append(start)
+    segments = []
+    for s_idx, (start, head) in enumerate(zip(starts, merged, strict=True)):
+        end = starts[s_idx + 1] if s_idx + 1 < len(starts) else len(items)
+        segments.append(_Segment(items[start:end], head - start))
+    return segments
+
+
+def _quantity(segment: _Segment) -> tuple[int | None, bool]:
+    """(quantity, explicit) for a segment."""
+    nums = [(i, it) for i, it in enumerate(segment.items) if it.kind == "num"]
+    if not nums:
+        return None, False
+    head = segment.head if segment.head is not None else len(segment.items)
+    before = [it for i, it in nums if i < head]
+    strong = [it for it in before if it.strong]
+    if strong:
+        return strong[-1].number, True
+    if before:
+        # Weak "a" before the head, but a real number right after it ("a dress x3") is rare;
+        # prefer the stated number when the head is followed by one and nothing else.
+        return before[-1].number, False
+    after = [it for i, it in nums if i > head and it.strong]
+    if after and segment.head is not None:
+        return after[0].number, True
+    return None, False
+
+
+def _apply_reading(spec: GarmentSpec, reading: Reading, taxonomy: Taxonomy) -> None:
+    for family, value in reading:
+        spec.set_attribute(family, value, overwrite=False)
+        if family == "palettes":
+            for color in taxonomy.palette_colors(value):
+                spec.set_attribute("colors", color)
+
+
+def _exclude_reading(spec: GarmentSpec, reading: Reading, taxonomy: Taxonomy) -> None:
+    for family, value in reading:
+        spec.exclude.add(family, value)
+        if family == "palettes":
+            for color in taxonomy.palette_colors(value):
+                spec.exclude.add("colors", color)
+
+
+def _fill_missing(spec: GarmentSpec, reading: Reading, taxonomy: Taxonomy) -> None:
+    """Apply a shared attribute only where the spec has nothing of that family."""
+    for family, value in reading:
+        if family in SCALAR_FIELDS and getattr(spec, family) is not None:
+            continue
+        if family in LIST_FIELDS and getattr(spec, family):
+            continue
+        _apply_reading(spec, (Attribute(family, value),), taxonomy)
+
+
+def _build_specs(items: list[_Item], taxonomy: Taxonomy) -> tuple[list[GarmentSpec], bool]:
+    """One spec per garment; returns (specs, quantity_explicit)."""
+    segments = _segments(items)
+    specs: list[GarmentSpec] = []
+    explicit_any = False
+    post_attrs: list[list[_Item]] = []
+    for seg in segments:
+        spec = GarmentSpec()
+        quantity, explicit = _quantity(seg)
+        explicit_any = explicit_any or explicit
+        spec.quantity = quantity
+        if seg.head is not None:
+            _apply_reading(spec, seg.items[seg.head].reading, taxonomy)
+        for idx, item in enumerate(seg.items):
+            if item.kind != "attr" or item.neg or idx == seg.head:
+                continue
+            if any(a.family == "garment_type" for a in item.reading):
+                # A garment word merged into the head ("bikini top"): keep its other parts.
+                reading = tuple(a for a in item.reading if a.family != "garment_type")
+                _apply_reading(spec, reading, taxonomy)
+                continue
+            _apply_reading(spec, item.reading, taxonomy)
+        post = [
+            it
+            for idx, it in enumerate(seg.items)
+            if seg.head is not None and idx > seg.head and it.kind == "attr" and not it.neg
+        ]
+        post_attrs.append(post)
+        specs.append(spec)
+
+    if len(specs) > 1:
+        # "5 dresses and skirts": a bare second garment shares the first one's quantity and
+        # attributes.
+        for idx in range(1, len(specs)):
+            seg = segments[idx]
+            own = [it for it in seg.items if it.kind in {"attr", "num"}]
+            if len(own) == 1 and seg.head is not None:
+                prev = specs[idx - 1]
+                specs[idx].quantity = prev.quantity
+                for name, value in prev.attribute_items():
+                    if name != "garment_type":
+                        _fill_missing(specs[idx], (Attribute(name, value),), taxonomy)
+        # Attributes after the last garment are shared when the earlier garments had none
+        # after them ("5 dresses and 3 skirts in black linen").
+        last_post = post_attrs[-1]
+        if last_post and not any(post_attrs[:-1]):
+            for spec in specs[:-1]:
+                for item in last_post:
+                    _fill_missing(spec, item.reading, taxonomy)
+        # Attributes before the first quantity are shared ("boho: 5 dresses and 3 skirts").
+        first = segments[0]
+        first_num = next((i for i, it in enumerate(first.items) if it.kind == "num"), None)
+        if first_num is not None:
+            for item in first.items[:first_num]:
+                if item.kind == "attr" and not item.neg:
+                    for spec in specs[1:]:
+                        _fill_missing(spec, item.reading, taxonomy)
+
+    # Exclusions apply to the whole request.
+    for item in items:
+        if item.kind == "attr" and item.neg:
+            for spec in specs:
+                _exclude_reading(spec, item.reading, taxonomy)
+    return specs, explicit_any
+
+
+# --------------------------------------------------------------------------- replies
+
+_IRREGULAR_PLURALS = {
+    "pants": "pants", "jeans": "jeans", "shorts": "shorts", "t-shirt": "t-shirts",
+    "trench-coat": "trench coats", "dress": "dresses", "blouse": "blouses",
+}  # fmt: skip
+
+
+def _plural(word: str, count: int | None) -> str:
+    if count == 1:
+        return word.replace("-", " ") if word != "t-shirt" else word
+    if word in _IRREGULAR_PLURALS:
+        return _IRREGULAR_PLURALS[word]
+    word = word.replace("-", " ")
+    return word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")
+
+
+def _describe(spec: GarmentSpec, *, with_quantity: bool = True) -> str:
+    words: list[str] = []
+    quantity = spec.quantity
+    if with_quantity and quantity is not None:
+        words.append(str(quantity))
+    for name in ("length",):
+        if getattr(spec, name):
+            words.append(getattr(spec, name))
+    words += spec.colors[:3] if not spec.palettes else [p.replace("-", " ") for p in spec.palettes]
+    words += spec.patterns + spec.fabrics + spec.styles
+    if spec.silhouette:
+        words.append(spec.silhouette)
+    noun = spec.garment_type or "design"
+    words.append(_plural(noun, quantity if with_quantity else 2))
+    extras: list[str] = []
+    if spec.neckline:
+        extras.append(f"{spec.neckline} neckline")
+    if spec.sleeve:
+        extras.append(
+            spec.sleeve if spec.sleeve in {"sleeveless", "strapless"} else f"{spec.sleeve} sleeves"
+        )
+    if spec.details:
+        extras.append("with " + ", ".join(d.replace("-", " ") for d in spec.details))
+    if spec.occasions:
+        extras.append("for " + " and ".join(o.replace("-", " ") for o in spec.occasions))
+    if spec.seasons:
+        extras.append("for " + " and ".join(spec.seasons))
+    excluded = [v for values in spec.exclude.non_empty().values() for v in values]
+    if excluded:
+        extras.append("no " + ", ".join(v.replace("-", " ") for v in excluded[:4]))
+    text = " ".join(w.replace("-", " ") if w not in {"t-shirt"} else w for w in words)
+    return text + (", " + ", ".join(extras) if extras else "")
+
+
+def _describe_range(time_range: TimeRange | None) -> str:
+    if time_range is None:
+        return ""
+    label = time_range.label
+    if label == "all_time":
+        return " overall"
+    if label in {"today", "yesterday"}:
+        return f" {label}"
+    return " " + (
+        label.replace("_", " ")
+        if not label.startswith("last_") or label in {"last_week", "last_month", "last_year"}
+        else "in the " + label.replace("_", " ")
+    )
+
+
+_UNKNOWN_REPLY = (
+    'Sorry, I didn\'t catch that. Try something like "make me 10 bohemian dresses", '
+    '"5 more like the last one but in navy", "show my outliers from last week" or '
+    '"how much did I spend this month?".'
+)
+_HELP_REPLY = (
+    'You can ask me to design ("make me 10 bohemian dresses"), riff on a result ("5 more '
+    'like the last one but in navy"), browse ("show my outliers from last week"), organise '
+    '("add the last 3 to Summer Capsule"), schedule ("every night make me 20 minimalist '
+    'tops") or check costs ("how much did I spend this month?").'
+)
+
+
+# --------------------------------------------------------------------------- parser
+
+
+@dataclass(slots=True)
+class _Context:
+    text: str
+    tokens: list[str]
+    s: str
+    corrections: int
+    unknown_tokens: int
+    extracted: _Extracted
+
+
+class CommandParser:
+    """Holds the compiled vocabulary; `parse_command` uses one shared instance."""
+
+    def __init__(self, taxonomy: Taxonomy | None = None) -> None:
+        self.taxonomy = taxonomy or get_taxonomy()
+        protected = _FILLER | frozenset(_UNITS) | frozenset(_TENS) | {"dozen", "hundred"}
+        self._fuzzy: FuzzyMatcher = self.taxonomy.fuzzy_matcher(_KEYWORDS, protected)
+
+    # -- public ---------------------------------------------------------------------
+
+    def parse(
+        self,
+        text: str,
+        *,
+        max_quantity: int = DEFAULT_MAX_QUANTITY,
+        now: datetime | None = None,
+    ) -> ParseResult:
+        tokens, ids = _tokenize(text or "")
+        if not any(t != "," for t in tokens):
+            return ParseResult(intent="unknown", confidence=0.0, reply=_UNKNOWN_REPLY)
+        today = (now or datetime.now(UTC)).date()
+
+        corrections = 0
+        unknown = 0
+        for idx, tok in enumerate(tokens):
+            if tok == "," or tok == _REF_WORD or self._fuzzy.is_known(tok):
+                continue
+            fixed = self._fuzzy.correct(tok)
+            if fixed is not None:
+                tokens[idx] = fixed
+                corrections += 1
+            elif tok.isalpha():
+                unknown += 1
+        extracted = _Extracted(ids=ids)
+        s = " ".join(tokens)
+        s = _extract_time_range(s, today, extracted)
+        nightly = bool(_NIGHTLY_RE.search(s))
+        s = _extract_clock(s, nightly, extracted)
+        ctx = _Context(text, tokens, s, corrections, unknown, extracted)
+        return self._dispatch(ctx, max_quantity)
+
+    # -- intents --------------------------------------------------------------------
+
+    def _dispatch(self, ctx: _Context, max_quantity: int) -> ParseResult:
+        s = ctx.s
+        items = self._items(s)
+        has_garment = any(it.is_garment for it in items)
+        has_attr = any(it.kind == "attr" for it in items)
+
+        if _COST_RE.search(s) and (not has_garment or _COST_QUESTION_RE.search(s)):
+            return self._cost(ctx)
+        if _NIGHTLY_RE.search(s):
+            return self._nightly(ctx, items, max_quantity)
+        if _CANCEL_RE.search(s):
+            return self._simple(ctx, "cancel", "Okay, cancelling the current generation.", 0.9)
+        if _HELP_RE.search(s) and not has_attr:
+            return self._simple(ctx, "help", _HELP_REPLY, 0.9)
+
+        collection = self._collection(ctx, items, has_garment)
+        if collection is not None:
+            return collection
+
+        if (
+            _VARIATION_RE.search(s)
+            or (_MORE_RE.search(s) and not has_garment)
+            or (_REF_PRESENT_RE.search(s) and (has_attr or _GENERATE_RE.search(s)))
+        ):
+            return self._variations(ctx, items, max_quantity)
+        if _SHOW_RE.search(s) and not re.search(r"\b(?:show|give) me (?:some )?new\b", s):
+            explicit_qty = any(it.kind == "num" and it.strong and it.number > 1 for it in items)
+            if _GALLERY_CUE_RE.search(s) or not explicit_qty or ctx.extracted.time_range:
+                return self._show(ctx, items)
+        if (
+            _GENERATE_RE.search(s)
+            or has_garment
+            or has_attr
+            or any(it.kind == "generic" and it.word not in {"more", "new"} for it in items)
+        ):
+            if has_garment or has_attr or any(it.kind in {"num", "generic"} for it in items):
+                return self._generate(ctx, items, max_quantity)
+        if _HELP_RE.search(s):
+            return self._simple(ctx, "help", _HELP_REPLY, 0.8)
+        return ParseResult(intent="unknown", confidence=0.1, reply=_UNKNOWN_REPLY)
+
+    def _items(self, s: str) -> list[_Item]:
+        items = _itemize(s.split(), self.taxonomy)
+        _apply_negations(items)
+        _mark_occasion_cues(items)
+        return items
+
+    def _simple(self, ctx: _Context, intent: Intent, reply: str, base: float) -> ParseResult:
+        return ParseResult(intent=intent, confidence=self._confidence(ctx, base), reply=reply)
+
+    def _confidence(self, ctx: _Context, base: float, attributes: int = 0,
+                    explicit_quantity: bool = False) -> float:  # fmt: skip
+        words = max(1, sum(1 for t in ctx.tokens if t.isalpha()))
+        score = base + 0.04 * min(attributes, 3) + (0.04 if explicit_quantity else 0.0)
+        score -= 0.04 * ctx.corrections
+        score -= 0.25 * (ctx.unknown_tokens / words)
+        return round(max(0.05, min(0.99, score)), 2)
+
+    def _cost(self, ctx: _Context) -> ParseResult:
+        time_range = ctx.extracted.time_range
+        reply = "Here's what you've spent" + (_describe_range(time_range) or " so far") + "."
+        return ParseResult(
+            intent="cost_report",
+            confidence=self._confidence(ctx, 0.9),
+            target=Target(time_range=time_range),
+            reply=reply,
+        )
+
+    def _check_quantity(self, total: int, max_quantity: int) -> ParseError | None:
+        if total > max_quantity:
+            return ParseError(
+                code="quantity_too_large",
+                message=f"{total} is more than the {max_quantity} images allowed per command.",
+            )
+        if total < 1:
+            return ParseError(code="quantity_invalid", message="Ask for at least one image.")
+        return None
+
+    def _generate(self, ctx: _Context, items: list[_Item], max_quantity: int) -> ParseResult:
+        specs, explicit = _build_specs(items, self.taxonomy)
+        for spec in specs:
+            if spec.quantity is None:
+                spec.quantity = 1
+        total = sum(spec.quantity or 0 for spec in specs)
+        error = self._check_quantity(total, max_quantity)
+        strong_cue = bool(_GENERATE_RE.search(ctx.s))
+        has_garment = any(spec.garment_type for spec in specs)
+        attributes = sum(1 for spec in specs for _ in spec.attribute_items())
+        base = 0.8 if strong_cue and has_garment else 0.7 if strong_cue or has_garment else 0.5
+        target = Target(collection_name=_generation_collection(ctx.text))
+        if error:
+            reply = f"That's too many: {error.message} Try {max_quantity} or fewer."
+        else:
+            reply = "On it: " + " and ".join(_describe(spec) for spec in specs) + "."
+            if target.collection_name:
+                reply = reply[:-1] + f", into \u201c{target.collection_name}\u201d."
+        return ParseResult(
+            intent="generate",
+            confidence=self._confidence(ctx, base, attributes, explicit),
+            spec=specs[0],
+            specs=specs,
+            target=target,
+            reply=reply,
+            error=error,
+        )
+
+    def _refs(self, ctx: _Context, *, pronouns: bool = True) -> tuple[str, list[_Item]]:
+        """Pull the first image reference out of the text; returns the rest and its items.
+
+        With ``pronouns=False`` bare "this"/"it"/"those" are not references (show commands).
+        """
+        s = ctx.s
+        ids = list(ctx.extracted.ids)
+        for pattern, ref, count, is_pronoun in _REF_RES:
+            if is_pronoun and not pronouns:
+                continue
+            match = pattern.search(s)
+            if not match:
+                continue
+            if ref == "id":
+                ref = ids.pop(0) if ids else "last"
+            elif match.groups() and match.group(1):
+                count = _word_number(match.group(1))
+            ctx.extracted.refs.append((ref, count))
+            s = s[: match.start()] + f" {_MARK} " + s[match.end() :]
+            break
+        return s, self._items(s)
+
+    def _variations(self, ctx: _Context, items: list[_Item], max_quantity: int) -> ParseResult:
+        _, items = self._refs(ctx)
+        ref = ctx.extracted.refs[0][0] if ctx.extracted.refs else "last"
+        specs, explicit = _build_specs(items, self.taxonomy)
+        spec = specs[0]
+        count = spec.quantity or 1
+        spec.quantity = count
+        error = self._check_quantity(count, max_quantity)
+        changes = _describe(spec, with_quantity=False) if spec.has_attributes() else ""
+        source = {"last": "your last image", "last_outlier": "your last outlier",
+                  "last_batch": "your last batch"}.get(ref, f"image {ref}")  # fmt: skip
+        if error:
+            reply = f"That's too many: {error.message} Try {max_quantity} or fewer."
+        else:
+            plural = "variation" if count == 1 else "variations"
+            reply = f"On it: {count} {plural} of {source}"
+            if changes:
+                reply += f", as {changes}"
+            reply += "."
+        attributes = sum(1 for _ in spec.attribute_items())
+        return ParseResult(
+            intent="variations",
+            confidence=self._confidence(ctx, 0.85, attributes, explicit),
+            spec=spec,
+            specs=[spec],
+            target=Target(image_ref=ref, count=count),
+            reply=reply,
+            error=error,
+        )
+
+    def _show(self, ctx: _Context, items: list[_Item]) -> ParseResult:
+        s, items = self._refs(ctx, pronouns=False)
+        ref, count = ctx.extracted.refs[0] if ctx.extracted.refs else (None, None)
+        specs, _ = _build_specs(items, self.taxonomy)
+        spec = specs[0]
+        filters: dict[str, Any] = {}
+        if _OUTLIER_RE.search(s):
+            filters["is_outlier"] = True
+        if _FAVORITE_FILTER_RE.search(s):
+            filters["is_favorite"] = True
+        for name in SCALAR_FIELDS:
+            if getattr(spec, name):
+                filters[name] = getattr(spec, name)
+        for name in LIST_FIELDS:
+            if getattr(spec, name):
+                filters[name] = list(getattr(spec, name))
+        excluded = spec.exclude.non_empty()
+        if excluded:
+            filters["exclude"] = excluded
+        if ref == "last_outlier":
+            filters.pop("is_outlier", None)
+        if ref is None:
+            if spec.quantity is not None and any(it.kind == "num" and it.strong for it in items):
+                count = spec.quantity
+        collection = _show_collection(ctx.text)
+        time_range = ctx.extracted.time_range
+        what = _describe(spec, with_quantity=False) if spec.has_attributes() else "designs"
+        if filters.get("is_outlier"):
+            what = "outliers" if what == "designs" else f"outlier {what}"
+        if filters.get("is_favorite"):
+            what = "favorite " + what
+        if ref == "last_outlier":
+            what = "your last outlier" if (count or 1) == 1 else f"your last {count} outliers"
+        elif ref == "last":
+            what = "your last image" if (count or 1) == 1 else f"your last {count} {what}"
+        elif ref:
+            what = f"image {ref}" if ref != "last_batch" else "your last batch"
+        else:
+            what = "your " + what
+        if collection:
+            what += f" in \u201c{collection}\u201d"
+        attributes = len(filters)
+        return ParseResult(
+            intent="show",
+            confidence=self._confidence(ctx, 0.8, attributes + bool(time_range)),
+            target=Target(
+                image_ref=ref,
+                count=count,
+                collection_name=collection,
+                time_range=time_range,
+                filters=filters,
+            ),
+            reply=f"Showing {what}{_describe_range(time_range)}.",
+        )
+
+    def _collection(
+        self, ctx: _Context, items: list[_Item], has_garment: bool
+    ) -> ParseResult | None:
+        s = ctx.s
+        named = bool(_NAME_MARKER_RE.search(s)) or _has_quotes(ctx.text)
+        create = bool(_COLLECTION_CREATE_RE.search(s))
+        add_verb = _ADD_VERB_RE.search(s)
+        if create:
+            has_quantity = any(it.kind == "num" and it.strong for it in items)
+            if (has_garment or has_quantity) and not named and not add_verb:
+                return None  # "design a resort collection of 8 dresses" is a generate
+            name = _collection_name(ctx.text, create=True)
+            return self._collection_result(ctx, "collection_create", name)
+        if add_verb:
+            name = _collection_name(ctx.text, create=False)
+            if name is None and not re.search(rf"\b{_COLLECTION_NOUN}\b", s):
+                if _FAVORITES_RE.search(s):
+                    name = "favorites"
+                else:
+                    return None
+            if name is not None and _is_reference_phrase(name):
+                return None
+            return self._collection_result(ctx, "collection_add", name)
+        return None
+
+    def _collection_result(self, ctx: _Context, intent: Intent, name: str | None) -> ParseResult:
+        # Drop the name from the text so its words are not read as image references.
+        s = ctx.s
+        if name:
+            s = s.replace(" ".join(_tokenize(name)[0]), f" {_MARK} ")
+        ctx.s = s
+        self._refs(ctx)
+        ref, count = ctx.extracted.refs[0] if ctx.extracted.refs else (None, None)
+        if intent == "collection_add" and ref is None:
+            ref, count = "last", 1
+        quoted = f"\u201c{name}\u201d" if name else "a new collection"
+        if intent == "collection_create":
+            reply = f"Creating {quoted}" if name else "Creating a new collection"
+            if ref:
+                reply += f" with {_describe_ref(ref, count)}"
+            reply += "." if name else " \u2014 what should I call it?"
+        else:
+            dest = quoted if name else "a collection"
+            reply = f"Adding {_describe_ref(ref, count)} to {dest}."
+        return ParseResult(
+            intent=intent,
+            confidence=self._confidence(ctx, 0.9 if name else 0.65),
+            target=Target(image_ref=ref, count=count, collection_name=name),
+            reply=reply,
+        )
+
+    def _nightly(self, ctx: _Context, items: list[_Item], max_quantity: int) -> ParseResult:
+        s = ctx.s
+        clock = ctx.extracted.clock
+        if _NIGHTLY_STOP_RE.search(s) and not re.search(r"\bno more than\b", s):
+            schedule = Schedule(action="stop")
+            return ParseResult(
+                intent="schedule_nightly",
+                confidence=self._confidence(ctx, 0.9),
+                target=Target(schedule=schedule),
+                reply="Okay, the nightly batch is stopped.",
+            )
+        specs, explicit = _build_specs(items, self.taxonomy)
+        spec = specs[0]
+        has_content = spec.has_attributes() or spec.quantity is not None
+        update = bool(_NIGHTLY_UPDATE_RE.search(s)) and not _NIGHTLY_CREATE_RE.search(s)
+        if not has_content and clock:
+            update = True
+        action: Literal["create", "update"] = "update" if update else "create"
+        if action == "create":
+            for each in specs:
+                if each.quantity is None:
+                    each.quantity = 1
+        total = sum(each.quantity or 0 for each in specs)
+        error = self._check_quantity(total, max_quantity) if total else None
+        schedule = Schedule(
+            action=action,
+            time=clock,
+            quantity=spec.quantity,
+            spec=spec if has_content or action == "create" else None,
+        )
+        when = f" at {clock}" if clock else ""
+        if error:
+            reply = f"That's too many: {error.message} Try {max_quantity} or fewer."
+        elif action == "create":
+            what = " and ".join(_describe(each) for each in specs)
+            reply = f"Nightly batch set: {what} every night{when}."
+        else:
+            parts = []
+            if has_content:
+                parts.append(" and ".join(_describe(each) for each in specs))
+            if clock:
+                parts.append(f"runs at {clock}")
+            reply = "Nightly batch updated" + (": " + ", ".join(parts) if parts else "") + "."
+        attributes = sum(1 for _ in spec.attribute_items())
+        return ParseResult(
+            intent="schedule_nightly",
+            confidence=self._confidence(ctx, 0.85, attributes, explicit),
+            spec=spec if has_content or action == "create" else GarmentSpec(),
+            specs=specs if has_content or action == "create" else [],
+            target=Target(schedule=schedule),
+            reply=reply,
+            error=error,
+        )
+
+
+# --------------------------------------------------------------------------- names
+
+_QUOTED_RE = re.compile(r"[\"“”]([^\"“”]{1,80})[\"“”]|(?:^|\s)['‘]([^'’]{1,80})['’](?=$|[\s.,!?])")
+_CALLED_RE = re.compile(
+    r"\b(?:called|named|titled|entitled|name it|call it)\s*:?\s+(.+?)\s*"
+    r"(?=$|[.!?,;]|\s+(?:with|and|using|from|containing|that|which|please|for me|then)\b)",
+    re.IGNORECASE,
+)
+_COLLECTION_WORDS = r"(?:collection|collections|board|moodboard|mood board|folder|lookbook|album)"
+_DEST_RE = re.compile(
+    r"^.*\b(?:to|into|onto|in|under|inside)\s+(?:my\s+|the\s+|our\s+|a\s+)?(?:new\s+)?"
+    rf"(?:{_COLLECTION_WORDS}\s*:?\s+)?(.+?)(?:\s+{_COLLECTION_WORDS})?\s*"
+    r"(?=$|[.!?,;]|\s+(?:please|thanks|thank you|for me|now|too|as well|pls)\b)",
+    re.IGNORECASE,
+)
+_AFTER_NOUN_RE = re.compile(
+    rf"\b{_COLLECTION_WORDS}\s*:?\s+(?!(?:called|named|titled|of|for|with|and|please|to|from"
+    r"|that|which|using|containing|now)\b)(.+?)\s*"
+    r"(?=$|[.!?,;]|\s+(?:with|and|using|please|for me|containing|from)\b)",
+    re.IGNORECASE,
+)
+_BEFORE_NOUN_RE = re.compile(
+    r"\b(?:a|an|the|my|our|new)\s+(?:new\s+|fresh\s+)?(.+?)\s+" + _COLLECTION_WORDS + r"\b",
+    re.IGNORECASE,
+)
+_GEN_COLLECTION_RE = re.compile(
+    r"\b(?:to|into|for|in)\s+(?:my\s+|the\s+|our\s+)?(.+?)\s+" + _COLLECTION_WORDS + r"\b"
+    r"|\b(?:to|into)\s+(?:my\s+|the\s+|our\s+)?" + _COLLECTION_WORDS + r"\s+(.+?)\s*(?=$|[.!?,;])",
+    re.IGNORECASE,
+)
+_NAME_TRAILERS = re.compile(
+    r"(?:\s+(?:please|pls|thanks|thank you|now|for me|too|as well|right now|asap))+\s*$"
+    r"|[\s\"'“”‘’.!?,;:]+$",
+    re.IGNORECASE,
+)
+_NOT_NAMES = frozenset(
+    {"new", "fresh", "another", "a", "the", "it", "this", "that", "them", "these", "those",
+     "one", "this one", "that one", "me", "my", "there", "here", "collection", "board"}
+)  # fmt: skip
+_REFERENCE_NAME_RE = re.compile(
+    r"^(?:it|this|that|them|these|those|the (?:last|latest|previous)\b.*|(?:this|that) one"
+    r"|the same|one|my last\b.*|the dress|the top|there|here)$",
+    re.IGNORECASE,
+)
+
+
+def _has_quotes(text: str) -> bool:
+    return bool(_QUOTED_RE.search(text))
+
+
+def _clean_name(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    name = raw.strip()
+    for _ in range(3):
+        name = _NAME_TRAILERS.sub("", name).strip()
+    name = name.strip("\"'“”‘’ ")
+    name = re.sub(r"^(?:the|my|our|a|an)\s+", "", name, flags=re.IGNORECASE)
+    if not name or name.lower() in _NOT_NAMES or len(name) > 80:
+        return None
+    return name
+
+
+def _collection_name(text: str, *, create: bool) -> str | None:
+    """The collection name as said, original casing ("Summer Capsule")."""
+    quoted = _QUOTED_RE.search(text)
+    if quoted:
+        return _clean_name(quoted.group(1) or quoted.group(2))
+    called = _CALLED_RE.search(text)
+    if called:
+        return _clean_name(called.group(1))
+    patterns: tuple[re.Pattern[str], ...] = (
+        (_AFTER_NOUN_RE, _BEFORE_NOUN_RE) if create else (_DEST_RE,)
+    )
+    for pattern in patterns:
+        match = pattern.search(text)
+        if match:
+            name = _clean_name(match.group(1))
+            if name and not (create and _is_reference_phrase(name)):
+                return name
+    return None
+
+
+def _generation_collection(text: str) -> str | None:
+    """ "...for my Summer Capsule collection": where generated images should go."""
+    quoted_called = _CALLED_RE.search(text)
+    if quoted_called:
+        return _clean_name(quoted_called.group(1))
+    match = _GEN_COLLECTION_RE.search(text)
+    if not match:
+        return None
+    name = _clean_name(match.group(1) or match.group(2))
+    # Only a proper name counts; "for a resort collection" describes the designs instead.
+    if name and name[0].isupper() and not _is_reference_phrase(name):
+        return name
+    return None
+
+
+def _show_collection(text: str) -> str | None:
+    match = _BEFORE_NOUN_RE.search(text) or _AFTER_NOUN_RE.search(text)
+    if not match:
+        return None
+    name = _clean_name(match.group(1))
+    if name and name[0].isupper():
+        return name
+    return None
+
+
+def _is_reference_phrase(name: str) -> bool:
+    return bool(_REFERENCE_NAME_RE.match(name.strip()))
+
+
+def _describe_ref(ref: str | None, count: int | None) -> str:
+    if ref in {None, "last"}:
+        return "your last image" if (count or 1) == 1 else f"your last {count} images"
+    if ref == "last_outlier":
+        return "your last outlier" if (count or 1) == 1 else f"your last {count} outliers"
+    if ref == "last_batch":
+        return "your last batch"
+    return f"image {ref}"
+
+
+# --------------------------------------------------------------------------- entry point
+
+_PARSER: CommandParser | None = None
+
+
+def get_parser() -> CommandParser:
+    global _PARSER  # lazy singleton: building the vocabulary index takes a few ms
+    if _PARSER is None:
+        _PARSER = CommandParser()
+    return _PARSER
+
+
+def parse_command(
+    text: str,
+    *,
+    max_quantity: int = DEFAULT_MAX_QUANTITY,
+    now: datetime | None = None,
+) -> ParseResult:
+    """Parse one command. Pure: same text, limit and `now` give the same result.
+
+    `max_quantity` is the per-command image limit (a setting); `now` anchors relative
+    time ranges ("last week") and defaults to the current UTC time.
+    """
+    return get_parser().parse(text, max_quantity=max_quantity, now=now)
