@@ -54,7 +54,7 @@ async def _inspect(url: str) -> tuple[set[str], list, str | None, dict[str, str]
                 rev = MigrationContext.configure(sync_conn).get_current_revision()
                 json_types = {
                     c["name"]: str(c["type"])
-                    for c in insp.get_columns("images")
+                    for c in (insp.get_columns("images") if "images" in tables else [])
                     if c["name"] in ("spec", "variants")
                 }
                 return tables, diff, rev, json_types
