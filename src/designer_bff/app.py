@@ -1,10 +1,12 @@
-"""The ASGI application: FastAPI routes wrapped in our middleware."""
+"""The ASGI application: FastAPI routes wrapped in our middleware, with the Socket.IO
+server beside them at /socket.io."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import socketio
 import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -16,34 +18,61 @@ from designer_bff.config import Settings, get_settings
 from designer_bff.core.errors import install_error_handlers
 from designer_bff.core.metrics import Metrics
 from designer_bff.core.middleware import RequestContextMiddleware
+from designer_bff.gallery.routes import router as gallery_router
+from designer_bff.generation.routes import router as generation_router
 from designer_bff.health.routes import router as health_router
+from designer_bff.realtime.events import SocketIOEventBus
+from designer_bff.realtime.server import build_socketio_server
 from designer_bff.services import Services, build_services
 
 log = structlog.get_logger("designer_bff.app")
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
-    """Build the app. Services are created at startup unless given (tests share them)."""
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    *,
+    run_worker: bool = True,
+) -> FastAPI:
+    """Build the app. Services are created at startup unless given (tests share them).
+    `run_worker` makes designs in this process too (the embedded default)."""
     settings = settings or (services.settings if services else get_settings())
     metrics = services.metrics if services else Metrics()
+
+    async def authenticate(token: str) -> str:
+        current: Services = app.state.services
+        async with current.sessionmaker() as db:
+            user, _ = await current.auth.authenticate(db, token)
+            return str(user.id)
+
+    sio = build_socketio_server(settings, authenticate)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
-        app.state.services = services or build_services(settings, metrics)
-        app.state.services.start_background()
+        current = services or build_services(settings, metrics)
+        app.state.services = current
+        if current.events.sink is None:
+            # No Redis: this process's own Socket.IO server delivers every event.
+            current.events.sink = SocketIOEventBus(sio)
+        await current.queue.startup()
+        current.start_background()
+        if run_worker:
+            current.start_worker()
+            await current.recover_embedded()
         log.info(
             "app_started",
             version=__version__,
             env=settings.app_env,
             database="postgresql" if settings.is_postgres else "sqlite",
             redis=bool(settings.redis_url),
+            worker=run_worker,
         )
         try:
             yield
         finally:
             if owned:
-                await app.state.services.close()
+                await current.close()
 
     app = FastAPI(
         title="Designer BFF",
@@ -51,10 +80,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         description="An AI design partner for fashion designers.",
         lifespan=lifespan,
     )
+    app.state.sio = sio
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(commands_router)
+    app.include_router(generation_router)
+    app.include_router(gallery_router)
 
     app.add_middleware(
         CORSMiddleware,
@@ -69,3 +101,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes
     )
     return app
+
+
+def asgi_app(app: FastAPI) -> socketio.ASGIApp:
+    """What the server runs: Socket.IO at /socket.io, everything else to FastAPI."""
+    return socketio.ASGIApp(app.state.sio, other_asgi_app=app, socketio_path="socket.io")

@@ -110,18 +110,23 @@ def serve(
 async def _serve(settings: Settings, role: Role, host: str, port: int) -> None:
     import uvicorn
 
-    from designer_bff.app import create_app
+    from designer_bff.app import asgi_app, create_app
     from designer_bff.maintenance import run_periodic
     from designer_bff.services import build_services
 
+    if role in (Role.worker, Role.scheduler) and not settings.redis_url:
+        raise ConfigError(
+            f"--role {role.value} runs apart from the API and needs REDIS_URL to reach it; "
+            "without Redis use --role all"
+        )
     services = build_services(settings)
-    background: list[asyncio.Task[None]] = []
     if role in (Role.all, Role.worker, Role.scheduler):
-        background.append(asyncio.create_task(run_periodic(services.sessionmaker)))
+        services._spawn(run_periodic(services.sessionmaker))
     try:
         if role in (Role.all, Role.api):
+            app = create_app(settings, services, run_worker=role is Role.all)
             config = uvicorn.Config(
-                create_app(settings, services),
+                asgi_app(app),
                 host=host,
                 port=port,
                 log_config=None,
@@ -131,6 +136,11 @@ async def _serve(settings: Settings, role: Role, host: str, port: int) -> None:
             )
             await uvicorn.Server(config).serve()
         else:
+            await services.queue.startup()
+            if role is Role.worker:
+                services.start_worker()
+            else:
+                services._spawn(services.generator.run_sweeper())
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -138,9 +148,6 @@ async def _serve(settings: Settings, role: Role, host: str, port: int) -> None:
             console.print(f"{role.value} ready (stop with Ctrl+C or SIGTERM)")
             await stop.wait()
     finally:
-        for task in background:
-            task.cancel()
-        await asyncio.gather(*background, return_exceptions=True)
         await services.close()
 
 

@@ -74,6 +74,18 @@ class Settings(BaseSettings):
 
     max_quantity_per_command: int = 100
 
+    default_provider: str = "local-flats"
+    image_size: int = 1024
+    # Designs one worker process makes at once, per provider ({"local-flats": 2}).
+    provider_concurrency: dict[str, int] = Field(default_factory=dict)
+    # A claimed design whose worker stops renewing this lease goes back to pending.
+    generation_lease_s: int = 60
+    generation_max_attempts: int = 4
+    generation_retry_base_s: float = 0.5
+    # How often workers look for expired leases and stalled queues.
+    generation_sweep_interval_s: float = 2.0
+    generation_stall_after_s: float = 10.0
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -5,6 +5,8 @@ these through FastAPI dependencies instead of building their own."""
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +21,16 @@ from designer_bff.commands.service import CommandService
 from designer_bff.config import ConfigError, Settings
 from designer_bff.core.metrics import Metrics
 from designer_bff.db.session import create_engine, create_sessionmaker
+from designer_bff.generation.actions import register_generation_actions
+from designer_bff.generation.engine import GenerationEngine
+from designer_bff.generation.providers import ImageProvider
+from designer_bff.generation.providers.registry import build_providers
+from designer_bff.generation.queue import TaskQueue
+from designer_bff.generation.service import GenerationService
 from designer_bff.ratelimit.base import FailureCounter
 from designer_bff.ratelimit.memory import MemoryFailureCounter
 from designer_bff.ratelimit.redis import RedisFailureCounter
+from designer_bff.realtime.events import EventRelay, RedisEmitterEventBus, socketio_channel
 from designer_bff.speech import SpeechProvider, build_speech_provider
 from designer_bff.storage import ObjectStore, build_object_store
 
@@ -42,15 +51,18 @@ class Services:
     storage: ObjectStore
     speech: SpeechProvider | None
     commands: CommandService
+    providers: dict[str, ImageProvider]
+    queue: TaskQueue
+    events: EventRelay
+    generator: GenerationEngine
+    generation: GenerationService
     metrics: Metrics = field(default_factory=Metrics)
     _background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def start_background(self) -> None:
         """Work that should begin when the app starts but must not delay it."""
         if self.speech is not None and self.speech.available():
-            task = asyncio.create_task(self._warm_speech())
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._spawn(self._warm_speech())
 
     async def _warm_speech(self) -> None:
         # The first spoken command would otherwise wait for the model to load.
@@ -61,10 +73,50 @@ class Services:
         except Exception:
             log.exception("speech_warm_up_failed", provider=self.speech.name)
 
+    def start_worker(self, *, sweeper: bool = True) -> None:
+        """Make designs in this process: consume the queue (Redis) and sweep for expired
+        leases and stalled queues. The in-process broker runs tasks as they are sent."""
+        self.queue.set_handler(self._run_design_task)
+        max_tasks = sum(self.generator.concurrency(p) for p in self.providers) * 2
+        self.queue.start_receiver(max_tasks)
+        if sweeper:
+            self._spawn(self.generator.run_sweeper())
+
+    async def _run_design_task(self, provider: str) -> None:
+        await self.generator.run_one(provider)
+
+    async def recover_embedded(self) -> None:
+        """Embedded mode has one worker, this process: whatever was claimed before a restart
+        was claimed by a process that is gone, so it is released at once."""
+        if self.queue.distributed:
+            return
+        from sqlalchemy import update
+
+        from designer_bff.gallery.models import Image
+
+        async with self.sessionmaker() as db:
+            await db.execute(
+                update(Image)
+                .where(Image.status == "claimed")
+                .values(status="pending", claimed_by=None, lease_expires_at=None)
+            )
+            await db.commit()
+        for provider in self.providers:
+            await self.generator.reseed(provider)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def close(self) -> None:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+        await self.queue.shutdown()
+        await self.events.aclose()
+        for provider in self.providers.values():
+            await provider.aclose()
         if self.speech is not None:
             await self.speech.aclose()
         await self.storage.aclose()
@@ -78,7 +130,7 @@ class Services:
             self._check("database", self._db_ok()),
             self._check("redis", self._redis_ok()) if self.redis else _not_configured(),
             self._check("storage", self._storage_ok()),
-            self._check("broker", self._redis_ok()) if self.redis else _in_process(),
+            self._check("broker", self.queue.health()) if self.redis else _in_process(),
         )
         return dict(zip(("database", "redis", "storage", "broker"), checks, strict=True))
 
@@ -115,7 +167,8 @@ async def _in_process() -> dict[str, Any]:
 
 def build_services(settings: Settings, metrics: Metrics | None = None) -> Services:
     settings.check_production()
-    engine = create_engine(settings.sqlalchemy_url)
+    db_engine = create_engine(settings.sqlalchemy_url)
+    sessionmaker = create_sessionmaker(db_engine)
     redis = (
         Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
         if settings.redis_url
@@ -158,6 +211,24 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         speech_max_bytes=settings.speech_max_bytes,
         speech_max_seconds=settings.speech_max_seconds,
     )
+    providers = build_providers()
+    queue = TaskQueue(settings)
+    events = EventRelay(
+        RedisEmitterEventBus(settings.redis_url, socketio_channel(settings.redis_prefix))
+        if settings.redis_url
+        else None
+    )
+    generator = GenerationEngine(
+        settings=settings,
+        sessionmaker=sessionmaker,
+        storage=storage,
+        providers=providers,
+        queue=queue,
+        events=events,
+        worker_id=f"{socket.gethostname()}-{os.getpid()}",
+    )
+    generation = GenerationService(settings, providers, queue, events)
+    register_generation_actions(commands, generation)
     tokens = TokenService(
         settings.resolve_jwt_secret(),
         algorithm=settings.jwt_algorithm,
@@ -166,8 +237,8 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
     )
     return Services(
         settings=settings,
-        engine=engine,
-        sessionmaker=create_sessionmaker(engine),
+        engine=db_engine,
+        sessionmaker=sessionmaker,
         redis=redis,
         throttle=throttle,
         tokens=tokens,
@@ -175,6 +246,11 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         storage=storage,
         speech=speech,
         commands=commands,
+        providers=providers,
+        queue=queue,
+        events=events,
+        generator=generator,
+        generation=generation,
         metrics=metrics or Metrics(),
     )
 

@@ -49,6 +49,9 @@ Intent = Literal[
 ]
 
 DEFAULT_MAX_QUANTITY = 100
+# Longer input is cut here: a spoken or typed command is a sentence or two, and the cut
+# keeps parse time bounded on pasted walls of text.
+MAX_COMMAND_CHARS = 1000
 
 EXAMPLES: tuple[str, ...] = (
     "make me 10 bohemian style dresses",
@@ -170,7 +173,9 @@ _QUANTITY_PHRASES: dict[tuple[str, ...], int] = {
 }
 _MAX_QUANTITY_PHRASE = max(len(k) for k in _QUANTITY_PHRASES)
 # Garments sold as a "pair": "a pair of jeans" is one garment.
-_PAIR_GARMENTS = frozenset({"pants", "jeans", "shorts"})
+_PAIR_GARMENTS = frozenset(
+    {"pants", "jeans", "shorts", "trousers", "leggings", "slacks", "joggers", "culottes"}
+)
 _WEAK_ONE = frozenset({"a", "an", "another"})
 
 _NEGATIONS = frozenset(
@@ -197,7 +202,7 @@ _GENERIC_HEADS = frozenset(
      "variations", "variant", "variants", "sketch", "sketches", "render", "renders", "concept",
      "concepts", "pic", "pics", "picture", "pictures", "ones", "item", "items", "garment",
      "garments", "illustration", "illustrations", "drawing", "drawings", "alternatives",
-     "takes", "iterations", "riffs", "more", "new"}
+     "takes", "iterations", "riffs", "more", "new", "something"}
 )  # fmt: skip
 _OCCASION_CUES = frozenset({"for", "to", "at", "wear", "attend", "attending"})
 
@@ -224,7 +229,8 @@ _KEYWORDS = frozenset(
     variants similar outlier outliers collection collections gallery favorites favourites
     nightly schedule scheduled every night cancel stop spend spent spending costs budget
     billing month week today yesterday display please dresses another version iterate
-    remix capsule moodboard folder called named""".split()
+    remix capsule moodboard folder called named scrap abort nevermind forget halt
+    terminate expenses invoice examples commands""".split()
 )
 
 _DETERMINERS = frozenset({"a", "an", "the", "my", "some", "any", "our", "your", "this", "that"})
@@ -238,8 +244,12 @@ _ID_RE = re.compile(
     r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
     r"|#\s?([a-z0-9][a-z0-9_-]*)"
     r"|\b((?:img|image|design|render|gen)[_-][a-z0-9_-]*\d[a-z0-9_-]*)\b"
-    r"|\b(?:image|img|design|render|picture|photo|pic)\s+(?:id\s+|number\s+|no\.?\s*)?"
+    r"|\b(?:image|img|design|render|picture|photo|pic)\s+(?:id\s+|number\s+|no\.?\s*|#\s?)?"
     r"([a-z]*\d[a-z0-9_-]*)\b"
+    # A bare number after "design" is usually a quantity ("design 8 dresses"): only an id
+    # when the sentence moves on right after it ("image 42 with a v-neck", "image 17 to X").
+    r"(?=\s*$|\s*[,.!?;:]|\s+(?:to|into|in|with|but|and|as|from|please|again|using|so|more"
+    r"|but|without|on|for)\b)"
 )
 _CONTRACTIONS = (
     (re.compile(r"\bcan['’]?t\b"), "can not"),
@@ -328,8 +338,8 @@ def _read_number(tokens: Sequence[str], i: int) -> tuple[int, int, bool] | None:
         if key in _QUANTITY_PHRASES:
             value = _QUANTITY_PHRASES[key]
             if key[-1] == "of" and key[-2] == "pair":
-                nxt = tokens[i + size] if i + size < len(tokens) else ""
-                if nxt in _PAIR_GARMENTS or nxt in {"trousers", "leggings", "slacks"}:
+                ahead = tokens[i + size : i + size + 5]
+                if any(t in _PAIR_GARMENTS for t in ahead):
                     return 1, size, False
             return value, size, True
     tok = tokens[i]
@@ -337,6 +347,8 @@ def _read_number(tokens: Sequence[str], i: int) -> tuple[int, int, bool] | None:
         return 1, 1, False
     if tok.endswith("x") and tok[:-1].isdigit():
         return int(tok[:-1]), 1, True
+    if tok.startswith("x") and tok[1:].isdigit():  # "dresses x4"
+        return int(tok[1:]), 1, True
     if tok.isdigit():
         value = int(tok)
         size = 1
@@ -476,6 +488,9 @@ def _clock(hour: int | None, minute: int = 0) -> str | None:
 
 
 def _extract_clock(s: str, nightly: bool, out: _Extracted) -> str:
+    """Pull a time of day out of a nightly-schedule command ("at 3am", "midnight")."""
+    if not nightly:
+        return s  # elsewhere "midnight" is a color ("midnight blue")
     for pattern, kind in _CLOCK_RES:
         match = pattern.search(s)
         if not match:
@@ -505,14 +520,13 @@ def _extract_clock(s: str, nightly: bool, out: _Extracted) -> str:
         if value:
             out.clock = value
             return s[: match.start()] + f" {_MARK} " + s[match.end() :]
-    if nightly:
-        match = _BARE_AT_RE.search(s)
-        if match:
-            base = _hour(match.group(1))
-            # A nightly run "at 10" means 22:00; "at 3" means 03:00.
-            if base is not None and 1 <= base <= 12:
-                out.clock = _clock(base + 12 if 6 <= base <= 11 else base % 12)
-                return s[: match.start()] + f" {_MARK} " + s[match.end() :]
+    match = _BARE_AT_RE.search(s)
+    if match:
+        base = _hour(match.group(1))
+        # A nightly run "at 10" means 22:00; "at 3" means 03:00.
+        if base is not None and 1 <= base <= 12:
+            out.clock = _clock(base + 12 if 6 <= base <= 11 else base % 12)
+            return s[: match.start()] + f" {_MARK} " + s[match.end() :]
     return s
 
 
@@ -584,9 +598,11 @@ _HELP_RE = _rx(
     r"|\bwhat (?:can|could|should|do) (?:you|i) (?:do|say|ask|type|use)\b"
     r"|\bhow (?:do|does|can|should) (?:i|you|this|it|one) (?:use|work|talk|start|get started)\b"
     r"|\b(?:show|give|list|tell) (?:me )?(?:some |the |a few |all )?(?:examples?|commands"
-    r"|options|things i can say)\b|\bhelp\b|\bwhat are (?:the|your) (?:commands|options)\b"
+    r"|options|things i can say)\b|\bhelp\b|\bwhat are (?:the|your|my) (?:commands|options)\b"
     r"|\bi am (?:lost|stuck|confused)\b|\bwhat do you do\b|\btutorial\b|\bhow to use\b"
     r"|\bwhat (?:is|are) (?:this|you)\b|\bwho are you\b|\bgetting started\b"
+    r"|\bwhat (?:kinds? of |sorts? of |types? of )?(?:things|stuff|commands|requests) (?:can|could"
+    r"|should|do) (?:i|you)\b|\bcan i ask\b|\bwhat are you able\b|\bwhat else can\b"
 )
 _COLLECTION_NOUN = r"(?:collection|collections|board|moodboard|mood board|folder|lookbook|album)"
 _COLLECTION_CREATE_RE = _rx(
@@ -596,7 +612,7 @@ _COLLECTION_CREATE_RE = _rx(
 )
 _NAME_MARKER_RE = _rx(r"\b(?:called|named|titled|entitled|name it|call it)\b")
 _ADD_VERB_RE = _rx(
-    r"\b(?:add|save|put|move|pin|stick|throw|drop|file|copy|send|include|place|bookmark|keep"
+    r"\b(?:add|save|put|move|pin|stick|throw|drop|file|copy|send|include|place|bookmark"
     r"|stash|store|chuck|toss)\b"
 )
 _ADD_DEST_RE = _rx(r"\b(?:to|into|onto|in|under|inside)\b")
@@ -612,8 +628,19 @@ _VARIATION_RE = _rx(
     r"|alter)\b|\bre (?:do|run|generate|make)\b|\bagain\b|\bsame again\b"
     r"|\bmake (?:it|this|that|these|those|them|this one|that one)\b"
     r"|\b(?:try|do|have) (?:it|this|that|these|those|them|this one|that one) (?:in|with|but|as)\b"
-    r"|\bchange (?:it|this|that|the)\b|\bswap\b|\bbut (?:in|with|make|shorter|longer|more|less"
-    r"|without|no)\b"
+    r"|\bchange (?:it|this|that|the)\b|\bswap\b"
+)
+# "...but in navy" changes an earlier image only when no garment is named in the command.
+_BUT_CHANGE_RE = _rx(r"\bbut (?:in|with|make|shorter|longer|more|less|as)\b")
+# "3 versions of a pleated skirt" asks for new designs, not changes to an earlier one.
+_FRESH_VERSIONS_RE = _rx(
+    r"\b(?:versions?|variations?|variants?|takes?|options|iterations) (?:of|on) (?:a|an|some)\b"
+)
+# A named earlier image: with anything else in the command it is the base of a variation
+# ("try the last outlier in a maxi length").
+_EXPLICIT_REF_RE = _rx(
+    r"\b(?:the|my|that) (?:last|latest|previous|most recent) (?:one|outlier|image|design|look"
+    r"|render|result|sketch)\b|\b(?:last|latest|previous) outlier\b"
 )
 _MORE_RE = _rx(rf"(?:^|\b{_NUM} |\b(?:some|a few|few|couple|bunch) |\bgive me |\bdo )more\b")
 _REF_PRESENT_RE = _rx(r"\bxrefx\b")
@@ -622,13 +649,14 @@ _SHOW_RE = _rx(
     r"(?:show|display|find|pull up|bring up|search|list|browse|view|see|look at|open|fetch"
     r"|filter|get me all|give me all|go to|take me to)\b"
     r"|\b(?:show|display|pull up|bring up|let me see|can i see|look at|find|list|browse)\b"
-    r"|\bwhat did i (?:make|generate|create|design|do)\b|\bwhere (?:are|is) my\b"
+    r"|\bwhat (?:did|have|has) (?:i|we) (?:make|made|generate|generated|create|created|design"
+    r"|designed|do|done|got)\b|\bwhere (?:are|is) my\b|\bwhat i (?:made|generated|created)\b"
     r"|\bwhich (?:images|designs|ones|looks|dresses)\b"
 )
 _GALLERY_CUE_RE = _rx(
     r"\b(?:my|mine|outliers?|favorites|favourites|faves|saved|gallery|portfolio|history"
     r"|generated|made|created|designed|all|everything|collection|liked|starred|previous|past"
-    r"|existing|recent|latest|old)\b|_"
+    r"|existing|recent|latest|last|old)\b|_"
 )
 _GENERATE_RE = _rx(
     r"\b(?:make|create|generate|gen|design|draw|sketch|render|produce|whip|come up|dream up"
@@ -649,8 +677,9 @@ _REF_RES: tuple[tuple[re.Pattern[str], str, int | None, bool], ...] = tuple(
         (r"\bxrefx\b", "id", 1, False),
         (rf"\b(?:my |the |those |these |your )?(?:last|latest|most recent|previous|newest|recent"
          rf"|final) {_NUM} outliers\b", "last_outlier", None, False),
+        # "outlier" before a plural noun is an adjective ("the outlier gowns"), not a reference.
         (r"\b(?:my |the |that |this |your )?(?:last |latest |most recent |previous |newest "
-         r"|recent |first )?outlier\b", "last_outlier", 1, False),
+         r"|recent |first )?outlier\b(?! [a-z]+s\b)", "last_outlier", 1, False),
         (rf"\b(?:my |the |those |these |your )?(?:last|latest|most recent|previous|newest|recent"
          rf"|final) {_NUM}(?: (?:images?|designs?|ones|pictures?|pics|renders?|looks?|results?"
          rf"|generations?|sketches|outputs|items))?\b", "last", None, False),
@@ -717,6 +746,17 @@ def _itemize(tokens: Sequence[str], taxonomy: Taxonomy) -> list[_Item]:
             continue
         match = taxonomy.match_at(tokens, i)
         number = _read_number(tokens, i)
+        nxt = tokens[i + 1] if i + 1 < n else ","
+        if (
+            tok == "one"
+            and items
+            and items[-1].kind == "attr"
+            and match is None
+            and (nxt in _CONJUNCTIONS or nxt in {"for", "in", "too", "please"})
+        ):
+            items.append(_Item("anaphor", i, tok))  # "a white one"
+            i += 1
+            continue
         if number is not None and (match is None or number[1] > match.length):
             value, size, strong = number
             # A year ("spring 2026") is not a quantity.
@@ -821,7 +861,12 @@ def _apply_negations(items: list[_Item]) -> None:
             nxt_families = {a.family for a in items[m].reading}
             if "garment_type" in nxt_families and "garment_type" not in families:
                 break
-            if items[j].word == "and" and not (nxt_families & families):
+            # "," and "and" continue only within a family ("no black, white"); "or" and "nor"
+            # continue across ("no lace or florals"). A phrase that is itself a negation
+            # ("no prints") starts its own meaning.
+            if items[j].word in {",", "and"} and not (nxt_families & families):
+                break
+            if items[m].word.split(" ", 1)[0] in _NEGATIONS:
                 break
             items[m].neg = True
             families |= nxt_families
@@ -848,8 +893,17 @@ class _Segment:
     head: int | None  # index into items of the garment head
 
 
+def _is_anaphor(item: _Item) -> bool:
+    """ "ones" in "4 black dresses and 4 white ones": a head that repeats the garment."""
+    return item.kind == "anaphor" or (item.kind == "generic" and item.word == "ones")
+
+
 def _segments(items: list[_Item]) -> list[_Segment]:
-    heads = [i for i, it in enumerate(items) if it.is_garment]
+    heads = [
+        i
+        for i, it in enumerate(items)
+        if it.is_garment or (_is_anaphor(it) and any(x.is_garment for x in items[:i]))
+    ]
     # Adjacent garment words form one compound noun; the last is the head
     # ("bikini top", "shirt jacket").
     merged: list[int] = []
@@ -889,9 +943,7 @@ def _quantity(segment: _Segment) -> tuple[int | None, bool]:
     if strong:
         return strong[-1].number, True
     if before:
-        # Weak "a" before the head, but a real number right after it ("a dress x3") is rare;
-        # prefer the stated number when the head is followed by one and nothing else.
-        return before[-1].number, False
+        return before[-1].number, False  # "a dress": one, but only implied
     after = [it for i, it in nums if i > head and it.strong]
     if after and segment.head is not None:
         return after[0].number, True
@@ -935,7 +987,10 @@ def _build_specs(items: list[_Item], taxonomy: Taxonomy) -> tuple[list[GarmentSp
         quantity, explicit = _quantity(seg)
         explicit_any = explicit_any or explicit
         spec.quantity = quantity
-        if seg.head is not None:
+        if seg.head is not None and _is_anaphor(seg.items[seg.head]):
+            if specs and specs[-1].garment_type:
+                spec.garment_type = specs[-1].garment_type
+        elif seg.head is not None:
             _apply_reading(spec, seg.items[seg.head].reading, taxonomy)
         for idx, item in enumerate(seg.items):
             if item.kind != "attr" or item.neg or idx == seg.head:
@@ -1010,11 +1065,10 @@ def _plural(word: str, count: int | None) -> str:
 def _describe(spec: GarmentSpec, *, with_quantity: bool = True) -> str:
     words: list[str] = []
     quantity = spec.quantity
-    if with_quantity and quantity is not None:
+    if with_quantity and quantity is not None and quantity != 1:
         words.append(str(quantity))
-    for name in ("length",):
-        if getattr(spec, name):
-            words.append(getattr(spec, name))
+    if spec.length:
+        words.append(spec.length)
     words += spec.colors[:3] if not spec.palettes else [p.replace("-", " ") for p in spec.palettes]
     words += spec.patterns + spec.fabrics + spec.styles
     if spec.silhouette:
@@ -1038,21 +1092,27 @@ def _describe(spec: GarmentSpec, *, with_quantity: bool = True) -> str:
     if excluded:
         extras.append("no " + ", ".join(v.replace("-", " ") for v in excluded[:4]))
     text = " ".join(w.replace("-", " ") if w not in {"t-shirt"} else w for w in words)
+    if with_quantity and quantity == 1:
+        text = ("an " if text[:1] in "aeiou" else "a ") + text
     return text + (", " + ", ".join(extras) if extras else "")
 
 
-def _describe_range(time_range: TimeRange | None) -> str:
+def _describe_range(time_range: TimeRange | None, prefix: str = "") -> str:
     if time_range is None:
         return ""
     label = time_range.label
     if label == "all_time":
         return " overall"
     if label in {"today", "yesterday"}:
-        return f" {label}"
-    return " " + (
-        label.replace("_", " ")
-        if not label.startswith("last_") or label in {"last_week", "last_month", "last_year"}
-        else "in the " + label.replace("_", " ")
+        return f"{prefix} {label}"
+    return (
+        prefix
+        + " "
+        + (
+            label.replace("_", " ")
+            if not label.startswith("last_") or label in {"last_week", "last_month", "last_year"}
+            else "in the " + label.replace("_", " ")
+        )
     )
 
 
@@ -1099,7 +1159,7 @@ class CommandParser:
         max_quantity: int = DEFAULT_MAX_QUANTITY,
         now: datetime | None = None,
     ) -> ParseResult:
-        tokens, ids = _tokenize(text or "")
+        tokens, ids = _tokenize((text or "")[:MAX_COMMAND_CHARS])
         if not any(t != "," for t in tokens):
             return ParseResult(intent="unknown", confidence=0.0, reply=_UNKNOWN_REPLY)
         today = (now or datetime.now(UTC)).date()
@@ -1144,24 +1204,35 @@ class CommandParser:
         if collection is not None:
             return collection
 
+        show_verb = bool(_SHOW_RE.search(s))
         if (
-            _VARIATION_RE.search(s)
+            (_VARIATION_RE.search(s) and not (has_garment and _FRESH_VERSIONS_RE.search(s)))
             or (_MORE_RE.search(s) and not has_garment)
+            or (_BUT_CHANGE_RE.search(s) and not has_garment)
             or (_REF_PRESENT_RE.search(s) and (has_attr or _GENERATE_RE.search(s)))
+            or (_EXPLICIT_REF_RE.search(s) and not show_verb)
+            # "add puff sleeves (to it)": a change to the image on screen.
+            or (re.search(r"\b(?:add|put)\b", s) and has_attr and not has_garment)
         ):
             return self._variations(ctx, items, max_quantity)
         if _SHOW_RE.search(s) and not re.search(r"\b(?:show|give) me (?:some )?new\b", s):
             explicit_qty = any(it.kind == "num" and it.strong and it.number > 1 for it in items)
             if _GALLERY_CUE_RE.search(s) or not explicit_qty or ctx.extracted.time_range:
                 return self._show(ctx, items)
+        # A lone attribute word ("brown fox", "weather in Paris") is not a design request;
+        # a garment, a quantity, a design verb or several attributes are.
+        attributes = sum(1 for it in items if it.kind == "attr")
+        generic = any(it.kind == "generic" and it.word not in {"more", "new"} for it in items)
+        quantity = any(it.kind == "num" and it.strong for it in items)
         if (
-            _GENERATE_RE.search(s)
-            or has_garment
-            or has_attr
-            or any(it.kind == "generic" and it.word not in {"more", "new"} for it in items)
+            has_garment
+            or attributes >= 2
+            or (
+                (attributes or generic or quantity)
+                and (_GENERATE_RE.search(s) or generic or quantity)
+            )
         ):
-            if has_garment or has_attr or any(it.kind in {"num", "generic"} for it in items):
-                return self._generate(ctx, items, max_quantity)
+            return self._generate(ctx, items, max_quantity)
         if _HELP_RE.search(s):
             return self._simple(ctx, "help", _HELP_REPLY, 0.8)
         return ParseResult(intent="unknown", confidence=0.1, reply=_UNKNOWN_REPLY)
@@ -1238,19 +1309,27 @@ class CommandParser:
         """
         s = ctx.s
         ids = list(ctx.extracted.ids)
+        found: tuple[re.Match[str], str, int | None] | None = None
         for pattern, ref, count, is_pronoun in _REF_RES:
             if is_pronoun and not pronouns:
                 continue
             match = pattern.search(s)
             if not match:
                 continue
+            if not is_pronoun:
+                found = (match, ref, count)
+                break
+            # Bare pronouns: the one said first wins ("like that but make them ...").
+            if found is None or match.start() < found[0].start():
+                found = (match, ref, count)
+        if found is not None:
+            match, ref, count = found
             if ref == "id":
                 ref = ids.pop(0) if ids else "last"
             elif match.groups() and match.group(1):
                 count = _word_number(match.group(1))
             ctx.extracted.refs.append((ref, count))
             s = s[: match.start()] + f" {_MARK} " + s[match.end() :]
-            break
         return s, self._items(s)
 
     def _variations(self, ctx: _Context, items: list[_Item], max_quantity: int) -> ParseResult:
@@ -1261,7 +1340,10 @@ class CommandParser:
         count = spec.quantity or 1
         spec.quantity = count
         error = self._check_quantity(count, max_quantity)
-        changes = _describe(spec, with_quantity=False) if spec.has_attributes() else ""
+        changes = ", ".join(
+            [v.replace("-", " ") for _, v in spec.attribute_items()]
+            + [f"no {v.replace('-', ' ')}" for vs in spec.exclude.non_empty().values() for v in vs]
+        )
         source = {"last": "your last image", "last_outlier": "your last outlier",
                   "last_batch": "your last batch"}.get(ref, f"image {ref}")  # fmt: skip
         if error:
@@ -1270,7 +1352,7 @@ class CommandParser:
             plural = "variation" if count == 1 else "variations"
             reply = f"On it: {count} {plural} of {source}"
             if changes:
-                reply += f", as {changes}"
+                reply += f", with these changes: {changes}"
             reply += "."
         attributes = sum(1 for _ in spec.attribute_items())
         return ParseResult(
@@ -1284,6 +1366,9 @@ class CommandParser:
         )
 
     def _show(self, ctx: _Context, items: list[_Item]) -> ParseResult:
+        collection = _show_collection(ctx.text)
+        if collection:
+            ctx.s = ctx.s.replace(" ".join(_tokenize(collection)[0]), f" {_MARK} ")
         s, items = self._refs(ctx, pronouns=False)
         ref, count = ctx.extracted.refs[0] if ctx.extracted.refs else (None, None)
         specs, _ = _build_specs(items, self.taxonomy)
@@ -1307,7 +1392,6 @@ class CommandParser:
         if ref is None:
             if spec.quantity is not None and any(it.kind == "num" and it.strong for it in items):
                 count = spec.quantity
-        collection = _show_collection(ctx.text)
         time_range = ctx.extracted.time_range
         what = _describe(spec, with_quantity=False) if spec.has_attributes() else "designs"
         if filters.get("is_outlier"):
@@ -1335,7 +1419,7 @@ class CommandParser:
                 time_range=time_range,
                 filters=filters,
             ),
-            reply=f"Showing {what}{_describe_range(time_range)}.",
+            reply=f"Showing {what}{_describe_range(time_range, prefix=' from')}.",
         )
 
     def _collection(
@@ -1358,10 +1442,19 @@ class CommandParser:
                     name = "favorites"
                 else:
                     return None
-            if name is not None and _is_reference_phrase(name):
+            if name is not None and (_is_reference_phrase(name) or self._describes_design(name)):
                 return None
             return self._collection_result(ctx, "collection_add", name)
         return None
+
+    def _describes_design(self, name: str) -> bool:
+        """A lower-case "name" made only of attributes ("a square neckline") is a design
+        change ("swap to a square neckline"); "summer capsule" is a collection."""
+        if name[:1].isupper():
+            return False
+        items = self._items(" ".join(_tokenize(name)[0]))
+        content = [it for it in items if it.kind != "num" and it.word not in _DETERMINERS]
+        return bool(content) and all(it.kind == "attr" for it in content)
 
     def _collection_result(self, ctx: _Context, intent: Intent, name: str | None) -> ParseResult:
         # Drop the name from the text so its words are not read as image references.
@@ -1460,8 +1553,9 @@ _DEST_RE = re.compile(
     re.IGNORECASE,
 )
 _AFTER_NOUN_RE = re.compile(
-    rf"\b{_COLLECTION_WORDS}\s*:?\s+(?!(?:called|named|titled|of|for|with|and|please|to|from"
-    r"|that|which|using|containing|now)\b)(.+?)\s*"
+    rf"\b{_COLLECTION_WORDS}\s*:?\s+(?:for\s+(?:the\s+|my\s+|our\s+)?)?"
+    r"(?!(?:called|named|titled|of|for|with|and|please|to|from|that|which|using|containing|now)\b)"
+    r"(.+?)\s*"
     r"(?=$|[.!?,;]|\s+(?:with|and|using|please|for me|containing|from)\b)",
     re.IGNORECASE,
 )

@@ -42,6 +42,7 @@ ANY_FIRST_LETTER_LEN = 7
 _NON_WORD = re.compile(r"[^a-z0-9/ ]+")
 _SLASH_NOT_FRACTION = re.compile(r"(?<!\d)/|/(?!\d)")
 _SPACES = re.compile(r"\s+")
+_COMPARATIVE = re.compile(r"^(?:more|less|a bit|slightly)\b|er$")
 
 
 class Attribute(NamedTuple):
@@ -152,10 +153,40 @@ class FuzzyMatcher:
         found = process.extract(
             token, choices, scorer=OSA.distance, score_cutoff=max_edits, limit=None
         )
+        found = [hit for hit in found if _plausible_typo(token, hit[0], hit[1])]
         if not found:
             return None
         best = min(found, key=lambda hit: (hit[1], self._rank[hit[0]]))
         return best[0]
+
+
+def _plausible_typo(token: str, candidate: str, distance: float) -> bool:
+    """Whether `token` looks like a slip of the keyboard for `candidate`.
+
+    Short real words differ from fashion words by one substituted or added letter all the
+    time ("paint"/"print", "coast"/"coat", "sleep"/"sweep"), while typos of short words are
+    mostly a dropped letter ("dreses"), a doubled one ("navvy") or swapped neighbours
+    ("skrit"). So below ``ANY_FIRST_LETTER_LEN`` only those are accepted; two edits need
+    the first letter right.
+    """
+    if distance >= 2:
+        return token[0] == candidate[0]
+    if len(token) >= ANY_FIRST_LETTER_LEN:
+        return True
+    if len(candidate) == len(token) + 1:  # a letter left out
+        return True
+    if len(candidate) == len(token) - 1:  # a letter typed twice
+        return any(
+            token[i] == token[i - 1] and token[:i] + token[i + 1 :] == candidate
+            for i in range(1, len(token))
+        )
+    diffs = [i for i in range(len(token)) if token[i] != candidate[i]]
+    return (
+        len(diffs) == 2
+        and diffs[1] == diffs[0] + 1
+        and token[diffs[0]] == candidate[diffs[1]]
+        and token[diffs[1]] == candidate[diffs[0]]
+    )
 
 
 class Taxonomy:
@@ -202,7 +233,8 @@ class Taxonomy:
                 for phrase in (value, *(synonyms or ())):
                     key = normalize_phrase(str(phrase))
                     add_explicit(key, reading)
-                    if family in plural_families:
+                    # Plurals of nouns only, not of phrases like "more fitted".
+                    if family in plural_families and not _COMPARATIVE.match(key):
                         add_generated(pluralize(key), reading)
                     if " " in key:
                         add_generated(key.replace(" ", ""), reading)
