@@ -24,7 +24,8 @@ users_app = typer.Typer(help="User administration.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 
-console = Console(stderr=True)
+# soft_wrap: messages stay on one line, so they can be grepped from logs.
+console = Console(stderr=True, soft_wrap=True)
 
 
 class Role(StrEnum):
@@ -82,6 +83,12 @@ def serve(
 ) -> None:
     """Run the service. `all` runs API, worker and scheduler in one process."""
     settings = _settings_or_exit()
+    if role in (Role.worker, Role.scheduler) and not settings.redis_url:
+        console.print(
+            f"[bold red]Configuration error:[/] --role {role.value} runs apart from the API "
+            "and needs REDIS_URL to reach it; without Redis use --role all"
+        )
+        raise typer.Exit(2)
     configure_logging(settings.log_level, settings.log_json)
     try:
         settings.resolve_jwt_secret()
@@ -114,11 +121,6 @@ async def _serve(settings: Settings, role: Role, host: str, port: int) -> None:
     from designer_bff.maintenance import run_periodic
     from designer_bff.services import build_services
 
-    if role in (Role.worker, Role.scheduler) and not settings.redis_url:
-        raise ConfigError(
-            f"--role {role.value} runs apart from the API and needs REDIS_URL to reach it; "
-            "without Redis use --role all"
-        )
     services = build_services(settings)
     if role in (Role.all, Role.worker, Role.scheduler):
         services._spawn(run_periodic(services.sessionmaker))

@@ -1098,22 +1098,16 @@ def _describe(spec: GarmentSpec, *, with_quantity: bool = True) -> str:
 
 
 def _describe_range(time_range: TimeRange | None, prefix: str = "") -> str:
+    """ " this month", " from last week", " in the last 3 days" (prefix e.g. " from")."""
     if time_range is None:
         return ""
     label = time_range.label
     if label == "all_time":
         return " overall"
-    if label in {"today", "yesterday"}:
-        return f"{prefix} {label}"
-    return (
-        prefix
-        + " "
-        + (
-            label.replace("_", " ")
-            if not label.startswith("last_") or label in {"last_week", "last_month", "last_year"}
-            else "in the " + label.replace("_", " ")
-        )
-    )
+    words = label.replace("_", " ")
+    if label.startswith("last_") and label not in {"last_week", "last_month", "last_year"}:
+        return f" in the {words}"  # rolling window
+    return f"{prefix} {words}"
 
 
 _UNKNOWN_REPLY = (

@@ -1,0 +1,568 @@
+"""Command parser: intents, quantities, attributes, negation, targets, replies."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from designer_bff.commands.parser import EXAMPLES, ParseResult, parse_command
+from designer_bff.commands.spec import GarmentSpec
+
+NOW = datetime(2025, 6, 18, 12, 0, tzinfo=UTC)  # a Wednesday
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "commands"
+
+
+def parse(text: str, **kwargs) -> ParseResult:
+    return parse_command(text, now=NOW, **kwargs)
+
+
+def attrs(spec: GarmentSpec) -> dict:
+    """Only what is set, for compact assertions."""
+    out = {k: v for k, v in spec.model_dump().items() if v and k != "exclude"}
+    excluded = spec.exclude.non_empty()
+    if excluded:
+        out["exclude"] = excluded
+    return out
+
+
+# ---------------------------------------------------------------- shape
+
+
+def test_acceptance_example():
+    result = parse("make me 10 bohemian style dresses")
+    assert result.intent == "generate"
+    assert result.spec.quantity == 10
+    assert result.spec.garment_type == "dress"
+    assert result.spec.styles == ["bohemian"]
+    assert result.error is None
+    assert result.reply == "On it: 10 bohemian dresses."
+
+
+def test_json_shape():
+    data = parse("make me 10 bohemian style dresses").to_dict()
+    assert set(data) == {"intent", "confidence", "spec", "specs", "target", "reply", "error"}
+    assert set(data["spec"]) == {
+        "quantity", "garment_type", "silhouette", "length", "neckline", "sleeve", "styles",
+        "colors", "palettes", "patterns", "fabrics", "occasions", "seasons", "details", "exclude",
+    }  # fmt: skip
+    assert set(data["spec"]["exclude"]) >= {
+        "colors", "patterns", "fabrics", "styles", "garment_types", "silhouettes", "lengths",
+        "necklines", "sleeves",
+    }  # fmt: skip
+    assert set(data["target"]) == {
+        "image_ref", "collection_name", "count", "time_range", "filters", "schedule",
+    }  # fmt: skip
+    assert data["spec"]["silhouette"] is None and data["spec"]["colors"] == []
+    assert data["specs"] == [data["spec"]]
+    json.dumps(data)  # JSON-serialisable
+    result = parse("5 dresses")
+    assert result.to_dict() == result.model_dump(mode="json")
+
+
+def test_pure_and_deterministic():
+    text = "show me my outliers from last week"
+    assert parse(text).to_dict() == parse(text).to_dict()
+
+
+# ---------------------------------------------------------------- quantities
+
+
+@pytest.mark.parametrize(
+    ("text", "quantity"),
+    [
+        ("make 10 dresses", 10),
+        ("make ten dresses", 10),
+        ("make twenty five dresses", 25),
+        ("make twenty-five dresses", 25),
+        ("make a dozen dresses", 12),
+        ("make half a dozen dresses", 6),
+        ("make two dozen dresses", 24),
+        ("make a couple of dresses", 2),
+        ("make a few dresses", 3),
+        ("make a dress", 1),
+        ("make an a-line dress", 1),
+        ("make dresses", 1),
+        ("a batch of 20 dresses", 20),
+        ("dresses x4", 4),
+        ("dresses, 6 of them", 6),
+        ("a pair of jeans", 1),
+        ("a hundred tops", 100),
+        ("spring 2026 dresses", 1),
+        ("dresses in 100% silk", 1),
+    ],
+)
+def test_quantities(text, quantity):
+    result = parse(text)
+    assert result.intent == "generate"
+    assert result.spec.quantity == quantity
+
+
+def test_quantity_over_limit_is_an_error():
+    result = parse("make 500 dresses")
+    assert result.intent == "generate"
+    assert result.error is not None and result.error.code == "quantity_too_large"
+    assert result.error.message
+    assert "100" in result.reply
+
+
+def test_quantity_limit_is_a_parameter():
+    assert parse("make 20 dresses", max_quantity=10).error.code == "quantity_too_large"
+    assert parse("make 20 dresses", max_quantity=20).error is None
+
+
+def test_quantity_limit_counts_every_garment():
+    result = parse("60 dresses and 60 skirts")
+    assert result.error is not None and result.error.code == "quantity_too_large"
+
+
+# ---------------------------------------------------------------- filler, case, typos
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "make me 10 bohemian dresses",
+        "MAKE ME 10 BOHEMIAN DRESSES!!!",
+        "um, hey, could you please make me like 10 bohemian dresses?",
+        "uh make me 10 boho dresses thanks",
+        "make me 10 bohemain dreses",
+        "Make me ten Bohemian-style dresses.",
+    ],
+)
+def test_filler_case_and_typos_do_not_matter(text):
+    result = parse(text)
+    assert (result.intent, result.spec.quantity, result.spec.garment_type, result.spec.styles) == (
+        "generate",
+        10,
+        "dress",
+        ["bohemian"],
+    )
+
+
+def test_typos_minimalist():
+    assert parse("5 minimalst tops").spec.styles == ["minimalist"]
+
+
+def test_no_false_matches_on_short_words():
+    result = parse("a rad little red dress for me, tip: in a big bed")
+    assert attrs(result.spec) == {"quantity": 1, "garment_type": "dress", "colors": ["red"]}
+
+
+# ---------------------------------------------------------------- attributes
+
+
+def test_every_family():
+    result = parse(
+        "3 bohemian floor-length a-line gowns with off the shoulder necklines and long sleeves "
+        "in emerald silk with a floral print, embroidered, for a winter wedding"
+    )
+    assert attrs(result.spec) == {
+        "quantity": 3,
+        "garment_type": "gown",
+        "silhouette": "a-line",
+        "length": "floor",
+        "neckline": "off-shoulder",
+        "sleeve": "long",
+        "styles": ["bohemian"],
+        "colors": ["emerald"],
+        "patterns": ["floral"],
+        "fabrics": ["silk"],
+        "occasions": ["wedding"],
+        "seasons": ["winter"],
+        "details": ["embroidery"],
+    }
+
+
+def test_palette_adds_its_colors():
+    spec = parse("5 skirts in earth tones").spec
+    assert spec.palettes == ["earth-tones"]
+    assert {"brown", "rust", "terracotta"} <= set(spec.colors)
+
+
+def test_three_quarter_sleeves_and_hyphenated_words():
+    spec = parse("a v-neck t-shirt with 3/4 sleeves").spec
+    assert (spec.garment_type, spec.neckline, spec.sleeve) == ("t-shirt", "v-neck", "three-quarter")
+
+
+def test_casual_reads_as_occasion_after_for():
+    assert parse("3 casual dresses").spec.styles == ["casual"]
+    spec = parse("3 dresses for casual occasions").spec
+    assert spec.occasions == ["casual"] and spec.styles == []
+
+
+def test_garment_compound_noun_has_one_head():
+    result = parse("2 bikini tops")
+    assert len(result.specs) == 1 and result.spec.garment_type == "top"
+
+
+def test_comparatives_go_to_details():
+    assert parse("same but shorter").spec.details == ["shorter"]
+
+
+# ---------------------------------------------------------------- negation
+
+
+def test_issue_negation_examples():
+    spec = parse("a midi dress without florals, no black, not too short, no sleeves").spec
+    assert spec.sleeve == "sleeveless"
+    assert spec.exclude.patterns == ["floral"]
+    assert spec.exclude.colors == ["black"]
+    assert spec.exclude.lengths == ["mini"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "values"),
+    [
+        ("5 dresses, no black or white", "colors", ["black", "white"]),
+        ("5 dresses without lace and sequins", "fabrics", ["lace", "sequin"]),
+        ("5 dresses, avoid pastels", "palettes", ["pastels"]),
+        ("5 dresses in navy instead of black", "colors", ["black"]),
+        ("5 outfits, no dresses", "garment_types", ["dress"]),
+        ("6 blazers, no pockets", "details", ["pocket"]),
+        ("a dress, nothing too long", "lengths", ["maxi"]),
+        ("a dress that isn't oversized", "silhouettes", ["oversized"]),
+    ],
+)
+def test_exclusions(text, key, values):
+    excluded = parse(text).spec.exclude.non_empty()
+    assert set(excluded[key]) >= set(values)
+
+
+def test_negation_does_not_leak_to_later_attributes():
+    spec = parse("5 dresses without florals in navy silk").spec
+    assert spec.colors == ["navy"] and spec.fabrics == ["silk"]
+    assert spec.exclude.non_empty() == {"patterns": ["floral"]}
+
+
+def test_no_prints_means_solid():
+    assert parse("5 tops, no prints").spec.patterns == ["solid"]
+
+
+# ---------------------------------------------------------------- several garments
+
+
+def test_two_garments_two_specs():
+    result = parse("5 dresses and 3 skirts")
+    assert [(s.quantity, s.garment_type) for s in result.specs] == [(5, "dress"), (3, "skirt")]
+    assert result.spec == result.specs[0]
+    assert result.reply == "On it: 5 dresses and 3 skirts."
+
+
+def test_shared_trailing_attributes():
+    result = parse("5 dresses and 3 skirts in black linen")
+    for spec in result.specs:
+        assert spec.colors == ["black"] and spec.fabrics == ["linen"]
+
+
+def test_own_attributes_stay_with_their_garment():
+    result = parse("a red dress and a blue skirt")
+    assert [(s.garment_type, s.colors) for s in result.specs] == [
+        ("dress", ["red"]),
+        ("skirt", ["blue"]),
+    ]
+
+
+def test_bare_second_garment_shares_quantity_and_style():
+    result = parse("10 boho dresses and tops")
+    assert [(s.quantity, s.garment_type, s.styles) for s in result.specs] == [
+        (10, "dress", ["bohemian"]),
+        (10, "top", ["bohemian"]),
+    ]
+
+
+def test_anaphoric_ones():
+    result = parse("4 black dresses and 4 white ones")
+    assert [(s.garment_type, s.colors) for s in result.specs] == [
+        ("dress", ["black"]),
+        ("dress", ["white"]),
+    ]
+
+
+def test_exclusions_apply_to_every_garment():
+    result = parse("5 dresses and 3 skirts, no florals")
+    assert all(s.exclude.patterns == ["floral"] for s in result.specs)
+
+
+# ---------------------------------------------------------------- variations
+
+
+@pytest.mark.parametrize(
+    ("text", "ref", "count"),
+    [
+        ("5 more like the last one", "last", 5),
+        ("more like this", "last", 1),
+        ("10 variations of my last outlier", "last_outlier", 10),
+        ("a few more like my last outlier", "last_outlier", 3),
+        ("6 variations of image 42", "42", 6),
+        ("more like #a1b2c3", "a1b2c3", 1),
+        (
+            "more like 3f2b9c1e-1a2b-4c3d-8e9f-001122334455",
+            "3f2b9c1e-1a2b-4c3d-8e9f-001122334455",
+            1,
+        ),
+        ("give me a couple more of those", "last_batch", 2),
+    ],
+)
+def test_variation_targets(text, ref, count):
+    result = parse(text)
+    assert result.intent == "variations"
+    assert (result.target.image_ref, result.target.count) == (ref, count)
+    assert result.spec.quantity == count
+
+
+def test_variation_changes_go_to_spec():
+    result = parse("five more like the last one but in navy")
+    assert result.intent == "variations"
+    assert result.spec.colors == ["navy"]
+    assert (result.target.image_ref, result.target.count) == ("last", 5)
+
+
+def test_something_like_my_last_outlier_but_shorter():
+    result = parse("give me something like my last outlier but shorter")
+    assert result.intent == "variations"
+    assert result.target.image_ref == "last_outlier"
+    assert result.spec.details == ["shorter"]
+
+
+def test_versions_of_a_new_garment_is_generation():
+    result = parse("give me 3 versions of a preppy pleated skirt")
+    assert result.intent == "generate"
+    assert result.spec.quantity == 3
+
+
+def test_too_many_variations():
+    assert parse("200 variations of this").error.code == "quantity_too_large"
+
+
+# ---------------------------------------------------------------- show
+
+
+def test_show_outliers_last_week():
+    result = parse("show me my outliers from last week")
+    assert result.intent == "show"
+    assert result.target.filters == {"is_outlier": True}
+    tr = result.target.time_range
+    assert (tr.label, tr.start, tr.end) == ("last_week", "2025-06-09", "2025-06-15")
+    assert attrs(result.spec) == {}
+
+
+def test_show_attribute_filters():
+    result = parse("show bohemian dresses")
+    assert result.intent == "show"
+    assert result.target.filters == {"garment_type": "dress", "styles": ["bohemian"]}
+
+
+@pytest.mark.parametrize(
+    ("phrase", "label", "start", "end"),
+    [
+        ("today", "today", "2025-06-18", "2025-06-18"),
+        ("yesterday", "yesterday", "2025-06-17", "2025-06-17"),
+        ("this week", "this_week", "2025-06-16", "2025-06-18"),
+        ("last week", "last_week", "2025-06-09", "2025-06-15"),
+        ("this month", "this_month", "2025-06-01", "2025-06-18"),
+        ("last month", "last_month", "2025-05-01", "2025-05-31"),
+        ("this year", "this_year", "2025-01-01", "2025-06-18"),
+        ("last year", "last_year", "2024-01-01", "2024-12-31"),
+        ("the past 3 days", "last_3_days", "2025-06-16", "2025-06-18"),
+        ("the past week", "last_7_days", "2025-06-12", "2025-06-18"),
+        ("the last 2 weeks", "last_2_weeks", "2025-06-05", "2025-06-18"),
+    ],
+)
+def test_time_ranges(phrase, label, start, end):
+    tr = parse(f"show my dresses from {phrase}").target.time_range
+    assert (tr.label, tr.start, tr.end) == (label, start, end)
+
+
+def test_show_last_n():
+    result = parse("show me the last 10 images")
+    assert result.intent == "show"
+    assert (result.target.image_ref, result.target.count) == ("last", 10)
+
+
+# ---------------------------------------------------------------- collections
+
+
+def test_collection_create_keeps_casing():
+    result = parse("create a collection called Summer Capsule")
+    assert result.intent == "collection_create"
+    assert result.target.collection_name == "Summer Capsule"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ('start a new collection named "Resort 26"', "Resort 26"),
+        ("new board: Bridal Ideas", "Bridal Ideas"),
+        ("start a Winter Whites collection", "Winter Whites"),
+        ("make a new collection for the Spring Drop", "Spring Drop"),
+        ("create a new collection", None),
+    ],
+)
+def test_collection_create_names(text, name):
+    result = parse(text)
+    assert result.intent == "collection_create"
+    assert result.target.collection_name == name
+
+
+def test_collection_add_last_three():
+    result = parse("add the last 3 to Summer Capsule")
+    assert result.intent == "collection_add"
+    assert result.target.collection_name == "Summer Capsule"
+    assert (result.target.image_ref, result.target.count) == ("last", 3)
+
+
+def test_collection_add_this_one():
+    result = parse("add this one to my Summer Capsule collection please")
+    assert result.intent == "collection_add"
+    assert result.target.collection_name == "Summer Capsule"
+    assert (result.target.image_ref, result.target.count) == ("last", 1)
+
+
+def test_collection_with_images_on_create():
+    result = parse("make a collection called Autumn Edit with the last 5")
+    assert result.intent == "collection_create"
+    assert result.target.collection_name == "Autumn Edit"
+    assert (result.target.image_ref, result.target.count) == ("last", 5)
+
+
+def test_add_attribute_to_image_is_a_variation():
+    assert parse("add puff sleeves to it").intent == "variations"
+
+
+def test_design_collection_of_garments_is_generation():
+    result = parse("design a resort collection of 8 dresses")
+    assert result.intent == "generate" and result.spec.quantity == 8
+
+
+# ---------------------------------------------------------------- nightly
+
+
+def test_nightly_create():
+    result = parse("every night make me 20 minimalist tops")
+    assert result.intent == "schedule_nightly"
+    schedule = result.target.schedule
+    assert (schedule.action, schedule.time, schedule.quantity) == ("create", None, 20)
+    assert schedule.spec is not None and schedule.spec.garment_type == "top"
+    assert result.spec.styles == ["minimalist"]
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "time"),
+    [
+        ("stop the nightly batch", "stop", None),
+        ("nightly at 3am", "update", "03:00"),
+        ("move the nightly run to 11pm", "update", "23:00"),
+        ("make the nightly batch run at midnight", "update", "00:00"),
+        ("every night at 2 make 10 dresses", "create", "02:00"),
+        ("every night at 10 make 10 dresses", "create", "22:00"),
+        ("every night at 4:30 am make 10 dresses", "create", "04:30"),
+        ("each night at three in the morning generate 5 gowns", "create", "03:00"),
+        ("turn off the nightly job", "stop", None),
+    ],
+)
+def test_nightly_actions(text, action, time):
+    schedule = parse(text).target.schedule
+    assert (schedule.action, schedule.time) == (action, time)
+
+
+def test_midnight_blue_is_a_color_outside_schedules():
+    assert parse("a gown in midnight blue").spec.colors == ["navy"]
+
+
+# ---------------------------------------------------------------- cost, cancel, help, unknown
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("how much did I spend this month?", "this_month"),
+        ("how much have I spent last week", "last_week"),
+        ("what did I spend today", "today"),
+        ("how much have I spent in total", "all_time"),
+    ],
+)
+def test_cost_report(text, label):
+    result = parse(text)
+    assert result.intent == "cost_report"
+    assert result.target.time_range.label == label
+
+
+def test_cost_report_without_range():
+    result = parse("cost report")
+    assert result.intent == "cost_report" and result.target.time_range is None
+
+
+@pytest.mark.parametrize("text", ["cancel that", "stop generating", "never mind", "abort"])
+def test_cancel(text):
+    assert parse(text).intent == "cancel"
+
+
+@pytest.mark.parametrize("text", ["help", "what can you do?", "how does this work"])
+def test_help(text):
+    result = parse(text)
+    assert result.intent == "help"
+    assert "bohemian" in result.reply
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "what's the weather like in Paris", "blah blah", "thanks!", "???"]
+)
+def test_unknown_has_a_helpful_reply(text):
+    result = parse(text)
+    assert result.intent == "unknown"
+    assert result.error is None
+    assert "Try" in result.reply and "make me" in result.reply
+
+
+# ---------------------------------------------------------------- confidence, replies
+
+
+def test_confidence_is_meaningful():
+    strong = parse("make me 10 bohemian style dresses").confidence
+    weak = parse("bohemian dresses").confidence
+    garbled = parse("zxqv make a dress blorf wibble").confidence
+    unknown = parse("blah blah").confidence
+    assert 0.0 <= unknown < garbled < strong <= 1.0
+    assert weak < strong
+
+
+@pytest.mark.parametrize("text", EXAMPLES)
+def test_examples_are_understood(text):
+    result = parse(text)
+    assert result.intent != "unknown"
+    assert result.confidence >= 0.6
+    assert result.reply
+
+
+def test_robust_to_odd_input():
+    for text in ["dress " * 1000, "🙂 make a 👗", "#", "add to", "3/4", "make 0 dresses"]:
+        result = parse(text)
+        assert 0.0 <= result.confidence <= 1.0
+    assert parse("make 0 dresses").error.code == "quantity_invalid"
+
+
+# ---------------------------------------------------------------- benchmark set
+
+
+def test_bench_set_whole_accuracy():
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("bench_commands_run", BENCH / "run.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # dataclasses look their module up while being built
+    spec.loader.exec_module(bench)
+    load_cases, run_accuracy = bench.load_cases, bench.run_accuracy
+    cases = load_cases(BENCH / "commands.yaml")
+    assert len(cases) >= 250
+    assert {c["intent"] for c in cases} == {
+        "generate", "variations", "show", "collection_create", "collection_add",
+        "schedule_nightly", "cost_report", "cancel", "help", "unknown",
+    }  # fmt: skip
+    whole, outcomes = run_accuracy(cases)
+    failures = [(o.text, o.problems) for o in outcomes if not o.ok]
+    assert whole >= 0.97, failures
