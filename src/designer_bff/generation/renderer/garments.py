@@ -413,8 +413,14 @@ def draw_dress(sk: Sketch, c: Ctx, gown: bool = False) -> None:
         sk.piece(_outline(top, bottom))
         _bodice_seams(sk, c, top, waist_y)
         if sil == "wrap":
-            nx = top.neck_front[-1][0] if top.neck_front else 8.0
-            sk.outline_line(cubic((-nx, shoulder_y(fit, nx)), (-3.0, 16.0), (6.0, 30.0),
+            # the crossover starts at the neck point, or on the top edge of a bodice
+            # without shoulders
+            if top.neck_front is not None:
+                nx = top.neck_front[-1][0]
+                start = (-nx, shoulder_y(fit, nx))
+            else:
+                start = (-6.0, _edge_y(top.left, 6.0) + 0.3)
+            sk.outline_line(cubic(start, (-3.0, max(16.0, start[1] + 4)), (6.0, 30.0),
                                   (waist_x - 0.5, waist_y), 10), width=2.0)
             if not c.wants("belt"):
                 _bow(sk, (waist_x - 1.0, waist_y), 0.9, "main")
@@ -770,9 +776,9 @@ def draw_top(sk: Sketch, c: Ctx, kind: str) -> None:
     if peplum:
         _peplum(sk, WAIST_Y, fit.waist_x)
     hp = _top_body(sk, c, top, body_hem, curved_hem=kind == "shirt")
-    if kind in ("t-shirt", "top") and not peplum:
-        sk.stitch(offset_polyline([*mirror_x(list(reversed(hp)))[:-1], *hp], -1.3)
-                  if hp else [])
+    if kind in ("t-shirt", "top") and not peplum and hp:
+        # hem runs side -> centre; stitch it left to right, 1.3 units above the edge
+        sk.stitch(offset_polyline([*mirror_x(hp), *list(reversed(hp))[1:]], 1.3))
     if sil == "wrap" and top.neck_front is not None:
         nx = top.neck_front[-1][0]
         sk.outline_line(cubic((-nx, shoulder_y(fit, nx)), (-3.0, 16.0), (6.0, 30.0),

@@ -491,7 +491,8 @@ def finish(fabric: str, box: Box, u: float, base: RGB, rng: random.Random) -> li
         return _streaks(box, u, rng, (255, 255, 255), 0.11 if fabric == "satin" else 0.07,
                         3, 3.2)
     if fabric == "leather":
-        return _streaks(box, u, rng, (255, 255, 255), 0.13, 4, 1.2)
+        return [*_streaks(box, u, rng, (0, 0, 0), 0.1, 2, 5.0),
+                *_streaks(box, u, rng, (255, 255, 255), 0.2, 4, 1.4)]
     if fabric == "velvet":
         return [*_streaks(box, u, rng, (0, 0, 0), 0.12, 3, 4.5),
                 *_streaks(box, u, rng, (255, 255, 255), 0.06, 2, 2.0)]

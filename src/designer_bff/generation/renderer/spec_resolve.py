@@ -22,7 +22,6 @@ from .palette import (
     canonical_color,
     canonical_palette,
     distance,
-    luminance,
 )
 
 GARMENTS = (
@@ -947,6 +946,10 @@ def canon(value: Any, allowed: Iterable[str]) -> str | None:
     key = _norm(value)
     if key is None:
         return None
+    if key in allowed_set:
+        return key
+    # synonyms are shared across families ("long" is a length and a sleeve), so they
+    # only apply when the word is not already a value of the family asked for
     key = _SYNONYMS.get(key, key)
     if key in allowed_set:
         return key
@@ -1417,7 +1420,3 @@ def _choose_details(
         if d in probs and d not in excluded and rng.random() < probs[d] * scale
     ]
     return out[:3]
-
-
-def is_light(c: RGB) -> bool:
-    return luminance(c) > 0.72
