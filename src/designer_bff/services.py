@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from designer_bff.auth.service import AuthService
 from designer_bff.auth.tokens import TokenService
+from designer_bff.commands.parser import get_parser
 from designer_bff.commands.service import CommandService
 from designer_bff.config import ConfigError, Settings
 from designer_bff.core.metrics import Metrics
@@ -61,6 +62,8 @@ class Services:
 
     def start_background(self) -> None:
         """Work that should begin when the app starts but must not delay it."""
+        # The parser builds its vocabulary index on first use (~80 ms): not on a request.
+        self._spawn(asyncio.to_thread(get_parser))
         if self.speech is not None and self.speech.available():
             self._spawn(self._warm_speech())
 

@@ -176,14 +176,22 @@ def test_db_commands_and_users_create(tmp_path: Path):
 
 @pytest.mark.parametrize("role", ["worker", "scheduler"])
 def test_background_roles_need_redis(tmp_path: Path, role: str):
-    result = subprocess.run([str(BIN), "serve", "--role", role], cwd=tmp_path,
-                            env=clean_env(tmp_path), capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(BIN), "serve", "--role", role],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "needs REDIS_URL" in result.stderr
 
 
-@pytest.mark.skipif(not (os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL")),
-                    reason="worker and scheduler roles run beside an API over Redis")
+@pytest.mark.skipif(
+    not (os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL")),
+    reason="worker and scheduler roles run beside an API over Redis",
+)
 @pytest.mark.parametrize("role", ["worker", "scheduler"])
 def test_background_roles_start_and_stop_cleanly(tmp_path: Path, role: str):
     import asyncio
@@ -193,10 +201,20 @@ def test_background_roles_start_and_stop_cleanly(tmp_path: Path, role: str):
 
     name, url = asyncio.run(create_pg_database())
     prefix = f"dbfftest:{uuid.uuid4().hex[:10]}:"
-    env = clean_env(tmp_path, DATABASE_URL=url, REDIS_URL=os.environ["REDIS_URL"],
-                    REDIS_PREFIX=prefix, SPEECH_PROVIDER="none")
-    proc = subprocess.Popen([str(BIN), "serve", "--role", role], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = clean_env(
+        tmp_path,
+        DATABASE_URL=url,
+        REDIS_URL=os.environ["REDIS_URL"],
+        REDIS_PREFIX=prefix,
+        SPEECH_PROVIDER="none",
+    )
+    proc = subprocess.Popen(
+        [str(BIN), "serve", "--role", role],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         assert proc.stdout is not None
         seen = []

@@ -120,10 +120,7 @@ class GenerationEngine:
         self.events = events
         self.worker_id = worker_id
         self.lease = timedelta(seconds=settings.generation_lease_s)
-        self._slots = {
-            name: asyncio.Semaphore(settings.provider_concurrency.get(name, p.default_concurrency))
-            for name, p in providers.items()
-        }
+        self._slots: dict[str, asyncio.Semaphore] = {}
         self._last_reseed: dict[str, float] = {}
 
     def concurrency(self, provider: str) -> int:
@@ -136,7 +133,10 @@ class GenerationEngine:
         if provider not in self.providers:
             log.error("unknown_provider_task", provider=provider)
             return False
-        async with self._slots[provider]:
+        slot = self._slots.get(provider)
+        if slot is None:
+            slot = self._slots[provider] = asyncio.Semaphore(self.concurrency(provider))
+        async with slot:
             claim = await self.claim(provider)
             if claim is None:
                 return False
