@@ -215,7 +215,7 @@ async def test_expired_lease_goes_back_to_pending_and_completes(tuned):
 
 
 async def test_cancel_stops_pending_designs(tuned):
-    client, services = tuned
+    client, _ = tuned
     user = await register_user(client, "cancel")
     job = (
         await client.post(
