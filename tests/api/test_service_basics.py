@@ -155,7 +155,10 @@ async def test_health_is_503_when_a_configured_part_is_down(backend, tmp_path):
 
     # Redis configured on a closed port: the check fails fast and the status is 503.
     settings = make_settings(
-        tmp_path, database_url=backend.settings.database_url, redis_url="redis://127.0.0.1:1/0"
+        backend.settings.data_dir,
+        database_url=backend.settings.database_url,
+        redis_url="redis://127.0.0.1:1/0",
+        speech_provider="none",
     )
     broken = build_services(settings)
     try:

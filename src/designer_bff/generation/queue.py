@@ -49,6 +49,8 @@ class TaskQueue:
             self.broker = InMemoryBroker()
         self._handler = handler
         self._receiver: asyncio.Task[None] | None = None
+        self._retry: asyncio.Task[None] | None = None
+        self._started = False
 
         async def generate_design(provider: str) -> None:
             if self._handler is None:
@@ -61,7 +63,26 @@ class TaskQueue:
         self._handler = handler
 
     async def startup(self) -> None:
-        await self.broker.startup()
+        """Connect the broker. If Redis is down the process still starts (health reports
+        it) and keeps trying in the background; enqueueing fails until it is back."""
+        try:
+            await self.broker.startup()
+            self._started = True
+        except Exception as exc:
+            log.warning("broker_unavailable_at_startup", error=repr(exc))
+            self._retry = asyncio.create_task(self._startup_until_ready())
+
+    async def _startup_until_ready(self) -> None:
+        delay = 1.0
+        while not self._started:
+            await asyncio.sleep(delay)
+            try:
+                await self.broker.startup()
+                self._started = True
+                log.info("broker_connected")
+            except Exception as exc:
+                log.warning("broker_still_unavailable", error=repr(exc))
+                delay = min(delay * 2, 30.0)
 
     async def enqueue(self, provider: str, count: int = 1) -> None:
         for _ in range(count):
@@ -70,9 +91,24 @@ class TaskQueue:
     def start_receiver(self, max_tasks: int) -> None:
         """Consume from Redis in this process (the in-process broker runs tasks on kick)."""
         if self.distributed and self._receiver is None:
-            self._receiver = asyncio.create_task(
-                run_receiver_task(self.broker, run_startup=False, max_async_tasks=max_tasks)
-            )
+            self._receiver = asyncio.create_task(self._receive(max_tasks))
+
+    async def _receive(self, max_tasks: int) -> None:
+        # The receiver ends when Redis drops; start it again rather than stop working.
+        delay = 1.0
+        while True:
+            if self._started:
+                try:
+                    await run_receiver_task(
+                        self.broker, run_startup=False, max_async_tasks=max_tasks
+                    )
+                    delay = 1.0
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.warning("receiver_stopped", error=repr(exc))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
 
     async def wait_idle(self) -> None:
         """In-process broker only: wait until every kicked task has finished (tests)."""
@@ -90,9 +126,12 @@ class TaskQueue:
                 await conn.ping()
 
     async def shutdown(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
         if self._receiver is not None:
             self._receiver.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._receiver
             self._receiver = None
-        await self.broker.shutdown()
+        with contextlib.suppress(Exception):
+            await self.broker.shutdown()
