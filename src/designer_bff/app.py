@@ -13,6 +13,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from designer_bff import __version__
 from designer_bff.auth.routes import router as auth_router
+from designer_bff.collections.routes import router as collections_router
+from designer_bff.collections.routes import shared_router
 from designer_bff.commands.routes import router as commands_router
 from designer_bff.config import Settings, get_settings
 from designer_bff.core.errors import install_error_handlers
@@ -55,6 +57,11 @@ def create_app(
         if current.events.sink is None:
             # No Redis: this process's own Socket.IO server delivers every event.
             current.events.sink = SocketIOEventBus(sio)
+        if settings.redis_url and not sio.manager_initialized:
+            # Subscribe to the Redis channel now, not at the first client connection:
+            # pub/sub keeps no backlog, so events published before then would be lost.
+            sio.manager_initialized = True
+            sio.manager.initialize()
         await current.queue.startup()
         current.start_background()
         if run_worker:
@@ -87,6 +94,8 @@ def create_app(
     app.include_router(commands_router)
     app.include_router(generation_router)
     app.include_router(gallery_router)
+    app.include_router(collections_router)
+    app.include_router(shared_router)
 
     app.add_middleware(
         CORSMiddleware,

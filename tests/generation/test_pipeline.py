@@ -70,7 +70,10 @@ async def test_create_from_spec_and_etag_revalidation(client: httpx.AsyncClient,
     assert job["status"] == "completed"
     url = job["images"][0]["urls"]["original"]
     first = await client.get(url, headers=user.headers)
-    assert first.status_code == 200 and first.headers["content-type"] == "image/png"
+    # A flat's original is the vector drawing it was rendered from.
+    assert first.status_code == 200
+    assert first.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in first.content[:300]
     cached = await client.get(url, headers={**user.headers, "If-None-Match": first.headers["etag"]})
     assert cached.status_code == 304
     svg = await client.get(

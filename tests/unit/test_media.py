@@ -502,3 +502,17 @@ def test_fit_within() -> None:
     assert fit_within(10000, 1, 256) == (256, 1)
     with pytest.raises(ValueError):
         fit_within(10, 10, 0)
+
+
+def test_no_raster_original_when_the_caller_keeps_its_own() -> None:
+    from PIL import Image as PILImage
+
+    from designer_bff.media import make_variants
+
+    image = PILImage.new("RGB", (1024, 768), (200, 120, 40))
+    v = make_variants(image, original_format=None)
+    assert v.original is None
+    assert (v.width, v.height) == (1024, 768)
+    assert max(v.preview.width, v.preview.height) == 1024
+    assert max(v.thumb.width, v.thumb.height) == 256
+    assert v.timings.encode_ms > 0 and v.thumbhash

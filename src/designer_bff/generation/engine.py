@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import random
 import time
@@ -29,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from designer_bff.config import Settings
 from designer_bff.db.base import utcnow
-from designer_bff.gallery.models import Image
+from designer_bff.gallery.models import Image, attribute_tags
 from designer_bff.generation.models import GenerationJob
 from designer_bff.generation.providers import (
     DesignRequest,
@@ -324,11 +325,14 @@ class GenerationEngine:
         self, claim: Claim, design: GeneratedDesign, started: float
     ) -> None:
         t0 = time.perf_counter()
+        # A renderer that drew a vector keeps it as the original: no raster original to
+        # encode (the 1024 px preview already carries those pixels).
+        vector = design.extra.get("svg") if design.image is not None else None
         try:
             source = design.image if design.image is not None else design.data
             if source is None:
                 raise InvalidImage("no image data")
-            variants = await make_variants_async(source)
+            variants = await make_variants_async(source, original_format=None if vector else "PNG")
         except InvalidImage as exc:
             await self._fail(
                 claim, "invalid_image", f"The provider returned an unusable image: {exc}"
@@ -336,25 +340,28 @@ class GenerationEngine:
             return
         t_variants = time.perf_counter() - t0
         day = claim.created_at
-        uploads: dict[str, tuple[str, bytes, str]] = {
-            "original": (
-                object_key(claim.user_id, day, "original", claim.image_id, variants.original.ext),
-                variants.original.data,
-                variants.original.mime,
-            ),
-            "preview": (
-                object_key(claim.user_id, day, "preview", claim.image_id, variants.preview.ext),
-                variants.preview.data,
-                variants.preview.mime,
-            ),
-            "thumb": (
-                object_key(claim.user_id, day, "thumb", claim.image_id, variants.thumb.ext),
-                variants.thumb.data,
-                variants.thumb.mime,
-            ),
+
+        def key(kind: str, ext: str) -> str:
+            return object_key(claim.user_id, day, kind, claim.image_id, ext)
+
+        renditions: dict[str, tuple[bytes, str, str]] = {
+            "preview": (variants.preview.data, variants.preview.ext, variants.preview.mime),
+            "thumb": (variants.thumb.data, variants.thumb.ext, variants.thumb.mime),
+            **design.extra,
         }
-        for kind, (data, ext, mime) in design.extra.items():
-            uploads[kind] = (object_key(claim.user_id, day, kind, claim.image_id, ext), data, mime)
+        if variants.original is not None:
+            original = variants.original
+            renditions["original"] = (original.data, original.ext, original.mime)
+            original_format, original_bytes = original.format, original.size
+        else:
+            assert vector is not None
+            original_format, original_bytes = vector[1], len(vector[0])
+        uploads = {
+            kind: (key(kind, ext), data, mime) for kind, (data, ext, mime) in renditions.items()
+        }
+        variant_keys = {kind: upload[0] for kind, upload in uploads.items()}
+        if vector is not None:
+            variant_keys["original"] = variant_keys["svg"]
         t1 = time.perf_counter()
         try:
             await asyncio.gather(
@@ -370,9 +377,9 @@ class GenerationEngine:
             **design.timings,
             "variants_ms": round(t_variants * 1000, 2),
             "store_ms": round(t_store * 1000, 2),
-            "variant_steps": variants.timings.__dict__
-            if hasattr(variants.timings, "__dict__")
-            else {},
+            "variant_steps": {
+                k: round(v, 2) for k, v in dataclasses.asdict(variants.timings).items()
+            },
         }
         now = utcnow()
         async with self.sessionmaker() as db:
@@ -388,14 +395,15 @@ class GenerationEngine:
                     status="ready",
                     width=variants.width,
                     height=variants.height,
-                    bytes=variants.original.size,
-                    format=variants.original.format,
+                    bytes=original_bytes,
+                    format=original_format,
                     thumbhash=variants.thumbhash,
                     dominant_color=variants.average_color,
                     storage_backend=self.storage.name,
-                    variants={k: v[0] for k, v in uploads.items()},
+                    variants=variant_keys,
                     spec={**claim.spec, "resolved": resolved},
                     garment_type=resolved.get("garment_type") or claim.spec.get("garment_type"),
+                    attribute_tags=attribute_tags(resolved),
                     model=design.model,
                     cost_usd=design.cost_usd,
                     timings=timings,
