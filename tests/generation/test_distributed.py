@@ -1,0 +1,238 @@
+"""The distributed deployment as operators run it: `serve --role api` and separate
+`serve --role worker` processes over PostgreSQL + Redis, designs stored in a real
+S3-protocol server (moto_server) on loopback. A worker is SIGKILLed mid-job and a new
+one finishes the job; events made in the worker reach Socket.IO clients of the API.
+
+Runs when DATABASE_URL and REDIS_URL are set; each module run gets its own database,
+Redis key prefix and bucket, all removed afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+import httpx
+import pytest
+
+from designer_bff.storage import S3ObjectStore
+from tests.conftest import create_pg_database, delete_redis_prefix, drop_pg_database
+from tests.generation.procs import (
+    EventClient,
+    MotoServer,
+    Processes,
+    Service,
+    assert_job_events,
+    assert_refused,
+    cancel_mid_job,
+    create_job,
+    expected_objects,
+    finished,
+    objects_by_image,
+    poll_job,
+    register,
+    service_env,
+    start_moto,
+)
+
+PG_URL = os.environ.get("DATABASE_URL")
+REDIS_URL = os.environ.get("REDIS_URL")
+
+pytestmark = pytest.mark.skipif(
+    not (PG_URL and REDIS_URL), reason="api and worker processes meet over PostgreSQL + Redis"
+)
+
+S3_KEY = "test"
+
+
+@dataclass
+class Cluster:
+    procs: Processes
+    api: Service
+    env: dict[str, str]
+    db_dsn: str
+    moto: MotoServer
+    bucket: str
+
+    def start_worker(self, name: str) -> Service:
+        return self.procs.start("worker", self.env, name=name)
+
+    def s3(self) -> S3ObjectStore:
+        return S3ObjectStore(
+            endpoint=self.moto.endpoint,
+            bucket=self.bucket,
+            access_key_id=S3_KEY,
+            secret_access_key=S3_KEY,
+            region="us-east-1",
+        )
+
+    async def stored_keys(self, user_id: str) -> set[str]:
+        store = self.s3()
+        try:
+            return {key async for key in store.list(user_id)}
+        finally:
+            await store.aclose()
+
+    async def image_rows(self, job_id: str) -> list[dict[str, Any]]:
+        conn = await asyncpg.connect(self.db_dsn)
+        try:
+            rows = await conn.fetch(
+                "SELECT id, seq, status, variants, attempts FROM images WHERE job_id = $1",
+                uuid.UUID(job_id),
+            )
+        finally:
+            await conn.close()
+        out = []
+        for r in rows:
+            variants = r["variants"]
+            if isinstance(variants, str):
+                variants = json.loads(variants)
+            out.append({**dict(r), "variants": variants})
+        return out
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """moto_server, a fresh database and Redis prefix, and one API process (no worker:
+    each test starts and ends its own workers)."""
+    workdir = tmp_path_factory.mktemp("cluster")
+    db_name, db_url = asyncio.run(create_pg_database())
+    prefix = f"dbfftest:{uuid.uuid4().hex[:10]}:"
+    moto: MotoServer | None = None
+    procs = Processes(workdir)
+    try:
+        moto = start_moto(workdir)
+        bucket = f"designs-{uuid.uuid4().hex[:8]}"
+        moto.create_bucket(bucket)
+        env = service_env(
+            workdir / "var",
+            DATABASE_URL=db_url,
+            REDIS_URL=str(REDIS_URL),
+            REDIS_PREFIX=prefix,
+            R2_ENDPOINT=moto.endpoint,
+            R2_ACCESS_KEY_ID=S3_KEY,
+            R2_SECRET_ACCESS_KEY=S3_KEY,
+            R2_BUCKET_NAME=bucket,
+            R2_REGION="us-east-1",
+            GENERATION_LEASE_S="3",
+            GENERATION_SWEEP_INTERVAL_S="0.5",
+            GENERATION_STALL_AFTER_S="1",
+            PROVIDER_CONCURRENCY=json.dumps({"local-flats": 1}),
+        )
+        api = procs.start("api", env, name="api")
+        asyncio.run(api.wait_ready())  # migrates the database before any worker starts
+        dsn = db_url.replace("postgresql+asyncpg://", "postgresql://")
+        yield Cluster(procs, api, env, dsn, moto, bucket)
+    finally:
+        procs.close()
+        if moto is not None:
+            moto.close()
+        asyncio.run(drop_pg_database(db_name))
+        asyncio.run(delete_redis_prefix(prefix))
+
+
+async def test_worker_sigkill_mid_job_new_worker_completes_exactly_once(cluster: Cluster):
+    quantity = 30
+    workers: list[Service] = []
+    try:
+        async with httpx.AsyncClient(base_url=cluster.api.url, timeout=10) as client:
+            user = await register(client, "crash")
+            first = cluster.start_worker("worker-killed")
+            workers.append(first)
+            await first.wait_ready()
+            job = await create_job(client, user, quantity)
+            half = await poll_job(
+                client,
+                user,
+                job["id"],
+                lambda j: j["progress"]["done"] >= 4 or finished(j),
+                within=30,
+                what="first designs",
+                diagnostics=cluster.procs.logs,
+            )
+            assert half["status"] == "running", half["progress"]
+            first.kill()
+            rows = await cluster.image_rows(job["id"])
+            assert sum(r["status"] == "ready" for r in rows) < quantity, "kill must be mid-job"
+
+            second = cluster.start_worker("worker-new")
+            workers.append(second)
+            await second.wait_ready()
+            final = await poll_job(
+                client,
+                user,
+                job["id"],
+                finished,
+                within=40,
+                what="job after the kill",
+                diagnostics=cluster.procs.logs,
+            )
+            assert final["status"] == "completed", final
+            assert final["progress"] == {"done": quantity, "failed": 0, "total": quantity}
+
+            # The record of truth: one row per design, each seq once, every one ready.
+            rows = await cluster.image_rows(job["id"])
+            assert len(rows) == quantity
+            assert sorted(r["seq"] for r in rows) == list(range(quantity))
+            assert {r["status"] for r in rows} == {"ready"}
+            expected = expected_objects(rows)
+            assert len(objects_by_image(expected)) == quantity
+            # The bucket holds exactly one set of objects per design: nothing twice,
+            # nothing orphaned by the design the kill interrupted.
+            keys = await cluster.stored_keys(user.id)
+            assert keys == expected, (sorted(keys - expected), sorted(expected - keys))
+
+            # A thumbnail downloads: a redirect to a presigned URL on the S3 server...
+            url = final["images"][-1]["urls"]["thumb"]
+            redirect = await client.get(url, headers=user.headers)
+            assert redirect.status_code == 302, redirect.text
+            location = redirect.headers["location"]
+            assert urlsplit(location).netloc == urlsplit(cluster.moto.endpoint).netloc
+            assert "X-Amz-Signature=" in location
+            # ...that httpx follows to the WebP bytes.
+            thumb = await client.get(url, headers=user.headers, follow_redirects=True)
+            assert thumb.status_code == 200, thumb.text
+            assert thumb.content[:4] == b"RIFF" and thumb.content[8:12] == b"WEBP"
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+async def test_worker_events_reach_api_clients_and_cancel(cluster: Cluster):
+    worker = cluster.start_worker("worker-events")
+    alice_sio, bob_sio = EventClient(), EventClient()
+    url = cluster.api.url
+    try:
+        await worker.wait_ready()
+        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+            alice = await register(client, "alice")
+            bob = await register(client, "bob")
+            await assert_refused(url, None)
+            await assert_refused(url, "not-a-token")
+            await alice_sio.connect(url, alice.access_token)
+            await bob_sio.connect(url, bob.access_token)
+
+            job = await create_job(client, alice, 5)
+            bobs = await create_job(client, bob, 1)
+            for sio, job_id in ((alice_sio, job["id"]), (bob_sio, bobs["id"])):
+                await sio.wait_for(
+                    lambda c, j=job_id: bool(c.of("job.completed", j)), 30, "job.completed"
+                )
+            # Made and announced by the worker process, delivered by the API process.
+            assert_job_events(alice_sio, job["id"], 5)
+            assert_job_events(bob_sio, bobs["id"], 1)
+            assert {r.data.get("job_id") for r in bob_sio.events} == {bobs["id"]}
+            assert {r.data.get("job_id") for r in alice_sio.events} == {job["id"]}
+
+            await cancel_mid_job(client, alice, alice_sio, 40, cluster.stored_keys)
+            assert {r.data.get("job_id") for r in bob_sio.events} == {bobs["id"]}
+    finally:
+        await alice_sio.close()
+        await bob_sio.close()
+        worker.stop()
