@@ -91,7 +91,9 @@ class Services:
     async def recover_embedded(self) -> None:
         """Embedded mode has one worker, this process: whatever was claimed before a restart
         was claimed by a process that is gone, so it is released at once."""
-        if self.queue.distributed:
+        if self.queue.distributed or self.settings.is_postgres:
+            # Other processes may share PostgreSQL: their claims are released only when
+            # their leases expire (the sweeper).
             return
         from sqlalchemy import update
 

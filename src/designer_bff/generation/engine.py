@@ -412,8 +412,14 @@ class GenerationEngine:
                 )
             )
             if done.rowcount != 1:
+                # Under the row lock: only a design that can never be made again (cancelled,
+                # failed, deleted) loses these objects. A design another worker claimed
+                # meanwhile writes the very same keys, so its objects must stay.
+                status = await db.scalar(
+                    select(Image.status).where(Image.id == claim.image_id).with_for_update()
+                )
                 await db.rollback()
-                if await self._status(claim.image_id) != "ready":
+                if status in (None, "cancelled", "failed"):
                     await self._delete_objects([k for k, _, _ in uploads.values()], claim)
                 raise ClaimLost
             progress = await self._refresh_job(db, job)
@@ -426,10 +432,6 @@ class GenerationEngine:
         assert image is not None
         await self.events.publish(claim.user_id, "image.created", image_summary(image))
         await self._announce(claim.user_id, progress)
-
-    async def _status(self, image_id: uuid.UUID) -> str | None:
-        async with self.sessionmaker() as db:
-            return await db.scalar(select(Image.status).where(Image.id == image_id))
 
     async def _delete_objects(self, keys: list[str], claim: Claim) -> None:
         try:
