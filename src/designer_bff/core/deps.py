@@ -20,7 +20,8 @@ from designer_bff.services import Services
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async: a plain def dependency would be run in the thread pool on every request.
     return request.app.state.services
 
 

@@ -20,6 +20,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs.update(pool_size=10, max_overflow=20)
+        # asyncpg prepares every statement; after five runs PostgreSQL may switch to a
+        # generic plan that ignores the actual user id, which measured 10-30x slower for
+        # the gallery's per-user filters (bench/gallery.py). Plan each execution instead.
+        kwargs["connect_args"] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         _configure_sqlite(engine)
