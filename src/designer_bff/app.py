@@ -13,6 +13,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from designer_bff import __version__
 from designer_bff.auth.routes import router as auth_router
+from designer_bff.collections.routes import router as collections_router
+from designer_bff.collections.routes import shared_router
 from designer_bff.commands.routes import router as commands_router
 from designer_bff.config import Settings, get_settings
 from designer_bff.core.errors import install_error_handlers
@@ -92,6 +94,8 @@ def create_app(
     app.include_router(commands_router)
     app.include_router(generation_router)
     app.include_router(gallery_router)
+    app.include_router(collections_router)
+    app.include_router(shared_router)
 
     app.add_middleware(
         CORSMiddleware,

@@ -123,7 +123,7 @@ async def _serve(settings: Settings, role: Role, host: str, port: int) -> None:
 
     services = build_services(settings)
     if role in (Role.all, Role.worker, Role.scheduler):
-        services._spawn(run_periodic(services.sessionmaker))
+        services._spawn(run_periodic(services.sessionmaker, gallery=services.gallery))
     try:
         if role in (Role.all, Role.api):
             app = create_app(settings, services, run_worker=role is Role.all)

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     generation_sweep_interval_s: float = 2.0
     generation_stall_after_s: float = 10.0
 
+    # Days a deleted design stays restorable before its files and row are removed.
+    deleted_image_grace_days: float = Field(default=7.0, ge=0)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

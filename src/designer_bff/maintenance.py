@@ -1,10 +1,12 @@
 """Periodic housekeeping that keeps the database small: expired refresh tokens and
-ended sessions are removed once they can no longer be used or detected as reused."""
+ended sessions are removed once they can no longer be used or detected as reused, and
+deleted designs whose grace period has passed are purged (row and files)."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import structlog
 from sqlalchemy import delete, or_
@@ -12,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from designer_bff.auth.models import RefreshSession, RefreshToken
 from designer_bff.db.base import utcnow
+
+if TYPE_CHECKING:
+    from designer_bff.gallery.service import GalleryService
 
 log = structlog.get_logger("designer_bff.maintenance")
 
@@ -40,13 +45,28 @@ async def purge_expired_sessions(sessionmaker: async_sessionmaker[AsyncSession])
     return removed
 
 
+async def run_maintenance(
+    sessionmaker: async_sessionmaker[AsyncSession], gallery: GalleryService | None = None
+) -> None:
+    """One round of every task; a failing task does not stop the others."""
+    try:
+        await purge_expired_sessions(sessionmaker)
+    except Exception:
+        log.exception("maintenance_failed", task="sessions")
+    if gallery is not None:
+        try:
+            await gallery.purge_due(sessionmaker)
+        except Exception:
+            log.exception("maintenance_failed", task="deleted_images")
+
+
 async def run_periodic(
-    sessionmaker: async_sessionmaker[AsyncSession], interval_s: float = 3600.0
+    sessionmaker: async_sessionmaker[AsyncSession],
+    interval_s: float = 3600.0,
+    *,
+    gallery: GalleryService | None = None,
 ) -> None:
     """Runs until cancelled; a failed round is logged and retried next interval."""
     while True:
-        try:
-            await purge_expired_sessions(sessionmaker)
-        except Exception:
-            log.exception("maintenance_failed")
+        await run_maintenance(sessionmaker, gallery)
         await asyncio.sleep(interval_s)

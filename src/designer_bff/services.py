@@ -8,6 +8,7 @@ import asyncio
 import os
 import socket
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -17,11 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from designer_bff.auth.service import AuthService
 from designer_bff.auth.tokens import TokenService
+from designer_bff.collections.actions import register_collection_actions
+from designer_bff.collections.service import CollectionService
 from designer_bff.commands.parser import get_parser
 from designer_bff.commands.service import CommandService
 from designer_bff.config import ConfigError, Settings
 from designer_bff.core.metrics import Metrics
 from designer_bff.db.session import create_engine, create_sessionmaker
+from designer_bff.gallery.actions import register_gallery_actions
+from designer_bff.gallery.feedback import FeedbackService
+from designer_bff.gallery.service import GalleryService
 from designer_bff.generation.actions import register_generation_actions
 from designer_bff.generation.engine import GenerationEngine
 from designer_bff.generation.providers import ImageProvider
@@ -57,6 +63,9 @@ class Services:
     events: EventRelay
     generator: GenerationEngine
     generation: GenerationService
+    gallery: GalleryService
+    feedback: FeedbackService
+    collections: CollectionService
     metrics: Metrics = field(default_factory=Metrics)
     _background: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -89,8 +98,8 @@ class Services:
         await self.generator.run_one(provider)
 
     async def recover_embedded(self) -> None:
-        """Embedded mode has one worker, this process: whatever was claimed before a restart
-        was claimed by a process that is gone, so it is released at once."""
+        """Embedded mode (SQLite, no Redis) has one worker, this process: whatever was claimed
+        before a restart was claimed by a process that is gone, so it is released at once."""
         if self.queue.distributed or self.settings.is_postgres:
             # Other processes may share PostgreSQL: their claims are released only when
             # their leases expire (the sweeper).
@@ -234,6 +243,10 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
     )
     generation = GenerationService(settings, providers, queue, events)
     register_generation_actions(commands, generation)
+    gallery = GalleryService(storage, grace=timedelta(days=settings.deleted_image_grace_days))
+    collections = CollectionService(gallery)
+    register_gallery_actions(commands, gallery)
+    register_collection_actions(commands, collections, gallery)
     tokens = TokenService(
         settings.resolve_jwt_secret(),
         algorithm=settings.jwt_algorithm,
@@ -256,6 +269,9 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         events=events,
         generator=generator,
         generation=generation,
+        gallery=gallery,
+        feedback=FeedbackService(gallery),
+        collections=collections,
         metrics=metrics or Metrics(),
     )
 

@@ -34,3 +34,57 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return created_at, uuid.UUID(row_id)
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
         raise InvalidCursor("The cursor is not valid; start again without one.") from exc
+
+
+# -- keysets of any shape ------------------------------------------------------------------
+# A cursor names the ordering it belongs to, so a cursor from one sort is refused by another
+# instead of silently skipping rows. Values: datetimes (aware), UUIDs, ints and strings.
+
+KeyValue = datetime | uuid.UUID | int | str
+
+
+def encode_keyset(kind: str, *values: KeyValue) -> str:
+    parts: list[object] = [kind]
+    for value in values:
+        if isinstance(value, datetime):
+            parts.append({"t": value.isoformat()})
+        elif isinstance(value, uuid.UUID):
+            parts.append({"u": str(value)})
+        else:
+            parts.append(value)
+    raw = json.dumps(parts, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_keyset(cursor: str, kind: str, shape: tuple[type, ...]) -> list[KeyValue]:
+    """The values of a cursor made by encode_keyset(kind, ...) with types `shape`."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        parts = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(parts, list) or parts[:1] != [kind] or len(parts) != len(shape) + 1:
+            raise ValueError("cursor of another listing")
+        values: list[KeyValue] = []
+        for want, part in zip(shape, parts[1:], strict=True):
+            if want is datetime:
+                stamp = datetime.fromisoformat(part["t"])
+                if stamp.tzinfo is None:
+                    raise ValueError("naive timestamp")
+                values.append(stamp)
+            elif want is uuid.UUID:
+                values.append(uuid.UUID(part["u"]))
+            elif want is int and isinstance(part, int) and not isinstance(part, bool):
+                values.append(part)
+            elif want is str and isinstance(part, str):
+                values.append(part)
+            else:
+                raise ValueError("bad cursor value")
+        return values
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        binascii.Error,
+        json.JSONDecodeError,
+        UnicodeDecodeError,
+    ) as exc:
+        raise InvalidCursor("The cursor is not valid; start again without one.") from exc

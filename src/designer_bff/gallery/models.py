@@ -25,6 +25,44 @@ from sqlalchemy.orm import Mapped, mapped_column
 from designer_bff.db.base import Base, JSONType, TimestampMixin, UTCDateTime, new_id
 
 IMAGE_TYPES = ("generated", "portfolio", "enhanced")
+
+# Spec attribute -> gallery filter name and tag prefix ("colors": ["red"] -> "color:red").
+TAG_FAMILIES: dict[str, str] = {
+    "silhouette": "silhouette",
+    "length": "length",
+    "neckline": "neckline",
+    "sleeve": "sleeve",
+    "styles": "style",
+    "colors": "color",
+    "palettes": "palette",
+    "patterns": "pattern",
+    "fabrics": "fabric",
+    "occasions": "occasion",
+    "seasons": "season",
+}
+
+
+def attribute_tags(spec: dict[str, Any] | None) -> list[str]:
+    """The spec's attributes as "family:value" tags (what the gallery filters on)."""
+    tags: list[str] = []
+    for field, prefix in TAG_FAMILIES.items():
+        value = (spec or {}).get(field)
+        values = value if isinstance(value, list) else [value] if value else []
+        for v in values:
+            if isinstance(v, str) and v:
+                tag = f"{prefix}:{v.strip().lower()}"
+                if tag not in tags:
+                    tags.append(tag)
+    return tags
+
+
+def spec_columns(spec: dict[str, Any] | None) -> dict[str, Any]:
+    """The columns denormalised from a design's (resolved) spec; set them whenever the spec
+    of a design is written."""
+    spec = spec or {}
+    return {"garment_type": spec.get("garment_type"), "attribute_tags": attribute_tags(spec)}
+
+
 # pending -> claimed (leased by a worker) -> ready | failed | cancelled
 IMAGE_STATUSES = ("pending", "claimed", "ready", "failed", "cancelled")
 
@@ -54,6 +92,9 @@ class Image(TimestampMixin, Base):
     spec: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     # Denormalised from spec for gallery filters that need an index.
     garment_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Denormalised from the resolved spec: ["color:red", "pattern:floral", "style:bohemian",
+    # ...] (see spec_columns); GIN-indexed with user_id on PostgreSQL for attribute filters.
+    attribute_tags: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
     prompt: Mapped[str | None] = mapped_column(Text, nullable=True)
     negative_prompt: Mapped[str | None] = mapped_column(Text, nullable=True)
     provider: Mapped[str | None] = mapped_column(String(40), nullable=True)
@@ -75,6 +116,8 @@ class Image(TimestampMixin, Base):
     cost_usd: Mapped[Decimal] = mapped_column(Numeric(12, 6), nullable=False, default=0)
 
     is_outlier: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The owner's rating (1-5; 0 = none), kept in sync with image_feedback for the rating sort.
+    rating: Mapped[int] = mapped_column(SmallInteger, nullable=False, default=0)
     outlier_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -85,6 +128,15 @@ class Image(TimestampMixin, Base):
         Index("ix_images_user_created", "user_id", "created_at", "id"),
         Index("ix_images_user_outlier", "user_id", "is_outlier", "created_at"),
         Index("ix_images_user_garment", "user_id", "garment_type", "created_at"),
+        Index("ix_images_user_rating", "user_id", "rating", "created_at", "id"),
+        # PostgreSQL: one GIN index over (user, tags) (btree_gin), so an attribute filter
+        # reads only this designer's matches, not every designer's posting list.
+        Index(
+            "ix_images_user_attribute_tags",
+            "user_id",
+            "attribute_tags",
+            postgresql_using="gin",
+        ),
         Index("ix_images_job", "job_id", "seq"),
         Index("ix_images_status_lease", "status", "lease_expires_at"),
         Index("ix_images_purge", "purge_after"),

@@ -1,23 +1,148 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from sqlalchemy import select
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import Response
 
 from designer_bff.core.deps import DbDep, UserDep
 from designer_bff.core.errors import NotFound
-from designer_bff.gallery.models import Image
-from designer_bff.storage import ObjectNotFound, guess_content_type
+from designer_bff.core.pagination import MAX_LIMIT
+from designer_bff.gallery.feedback import FeedbackChange, FeedbackService
+from designer_bff.gallery.files import serve_object
+from designer_bff.gallery.schemas import (
+    BulkFeedbackIn,
+    BulkFeedbackOut,
+    DeletedOut,
+    FeedbackIn,
+    FeedbackOut,
+    FeedbackType,
+    GalleryColumns,
+    GalleryPage,
+    GalleryParams,
+    ImageDetail,
+    LegacyCommentIn,
+    LegacyGalleryOut,
+    LegacyOutlierIn,
+    RestoredOut,
+)
+from designer_bff.gallery.service import GalleryService, columns_out, item_out
+from designer_bff.generation.engine import image_urls
 
 router = APIRouter(tags=["gallery"])
 
-PRESIGN_TTL = timedelta(minutes=10)
-# Variants never change once written (a new design gets a new id).
-CACHE = "private, max-age=31536000, immutable"
+
+def _gallery(request: Request) -> GalleryService:
+    return request.app.state.services.gallery
+
+
+def _feedback(request: Request) -> FeedbackService:
+    return request.app.state.services.feedback
+
+
+@router.get("/api/images", response_model=GalleryPage | GalleryColumns)
+async def list_images(
+    params: Annotated[GalleryParams, Query()], request: Request, db: DbDep, current: UserDep
+) -> dict[str, Any]:
+    """My designs, a page at a time: `{"items", "next_cursor"}`, or parallel arrays with
+    `layout=columns`. Pass `next_cursor` back as `cursor` for the next page."""
+    rows, next_cursor = await _gallery(request).list(
+        db, current.id, params, sort=params.sort, limit=params.limit, cursor=params.cursor
+    )
+    if params.layout == "columns":
+        return columns_out(rows, next_cursor)
+    return {"items": [item_out(r) for r in rows], "next_cursor": next_cursor}
+
+
+@router.get("/api/images/gallery", response_model=LegacyGalleryOut)
+async def legacy_gallery(
+    request: Request,
+    db: DbDep,
+    current: UserDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    is_outlier: Annotated[bool | None, Query(alias="isOutlier")] = None,
+    job_id: Annotated[uuid.UUID | None, Query(alias="jobId")] = None,
+) -> dict[str, Any]:
+    """The original guide's gallery: numbered pages, newest first."""
+    images, total = await _gallery(request).legacy_page(
+        db, current.id, page=page, limit=limit, is_outlier=is_outlier, job_id=job_id
+    )
+    pages = (total + limit - 1) // limit
+    return {
+        "success": True,
+        "images": [
+            {
+                "id": str(i.id),
+                "url": image_urls(i.id)["preview"],
+                "thumbnailUrl": image_urls(i.id)["thumb"],
+                "width": i.width,
+                "height": i.height,
+                "thumbhash": i.thumbhash,
+                "isOutlier": i.is_outlier,
+                "jobId": str(i.job_id) if i.job_id else None,
+                "prompt": i.prompt,
+                "createdAt": i.created_at,
+            }
+            for i in images
+        ],
+        "pagination": {
+            "page": page,
+            "limit": limit,
+            "total": total,
+            "totalPages": pages,
+            "hasMore": page < pages,
+        },
+    }
+
+
+@router.post("/api/images/feedback", response_model=BulkFeedbackOut)
+async def bulk_feedback(
+    body: BulkFeedbackIn, request: Request, db: DbDep, current: UserDep
+) -> dict[str, Any]:
+    """The same feedback on many designs (fast review). All must be mine, or nothing
+    changes (404 listing the ids not found)."""
+    values = body.model_dump(include={"rating", "comment", "tags"} & body.model_fields_set)
+    changed, items = await _feedback(request).apply(
+        db,
+        current.id,
+        body.image_ids,
+        FeedbackChange(type=body.type, values=values, clear=body.clear),
+    )
+    return {"updated": changed, "items": items}
+
+
+@router.get("/api/images/{image_id}", response_model=ImageDetail)
+async def image_detail(
+    image_id: uuid.UUID, request: Request, db: DbDep, current: UserDep
+) -> dict[str, Any]:
+    """Everything about one design: prompt, spec, provider/model/seed, costs, the
+    visual descriptor's analysis, the collections it is in and my feedback."""
+    return await _gallery(request).detail(db, current.id, image_id)
+
+
+@router.delete("/api/images/{image_id}", response_model=DeletedOut)
+async def delete_image(
+    image_id: uuid.UUID, request: Request, db: DbDep, current: UserDep
+) -> dict[str, Any]:
+    """Move a design to the trash: hidden at once, restorable until `purge_after`, then
+    its files are removed."""
+    image = await _gallery(request).delete(db, current.id, image_id)
+    return {
+        "id": image.id,
+        "deleted_at": image.deleted_at,
+        "purge_after": image.purge_after,
+        "restore_url": f"/api/images/{image.id}/restore",
+    }
+
+
+@router.post("/api/images/{image_id}/restore", response_model=RestoredOut)
+async def restore_image(
+    image_id: uuid.UUID, request: Request, db: DbDep, current: UserDep
+) -> dict[str, Any]:
+    image = await _gallery(request).restore(db, current.id, image_id)
+    return {"id": image.id, "restored": True}
 
 
 @router.get(
@@ -34,40 +159,68 @@ async def image_file(
 ) -> Response:
     """One variant of my design: streamed from the local store, or a redirect to a
     short-lived presigned URL (or the CDN) for S3-compatible storage."""
-    image = await db.scalar(
-        select(Image).where(
-            Image.id == image_id, Image.user_id == current.id, Image.deleted_at.is_(None)
-        )
+    image = await _gallery(request).get_image(db, current.id, image_id)
+    key = (image.variants or {}).get(variant)
+    if key is None:
+        raise NotFound(f"This design has no {variant} variant.")
+    return await serve_object(request, request.app.state.services.storage, key)
+
+
+@router.post("/api/images/{image_id}/feedback", response_model=FeedbackOut)
+async def set_feedback(
+    image_id: uuid.UUID, body: FeedbackIn, request: Request, db: DbDep, current: UserDep
+) -> dict[str, Any]:
+    """Mark a design (outlier, favorite, like, dislike) and/or rate, comment or tag it.
+    One feedback per design: later calls update it."""
+    values = body.model_dump(include={"rating", "comment", "tags"} & body.model_fields_set)
+    _, items = await _feedback(request).apply(
+        db, current.id, [image_id], FeedbackChange(type=body.type, values=values)
     )
-    key = (image.variants or {}).get(variant) if image and image.status == "ready" else None
-    if image is None or key is None:
-        raise NotFound(
-            "No such image."
-            if image is None or image.status != "ready"
-            else f"This design has no {variant} variant."
-        )
-    storage = request.app.state.services.storage
-    public = storage.public_url(key)
-    if public:
-        return RedirectResponse(public, status_code=302, headers={"Cache-Control": CACHE})
-    signed = await storage.presigned_url(key, PRESIGN_TTL)
-    if signed:
-        # The redirect itself may be cached for a little less than the URL lives.
-        return RedirectResponse(
-            signed, status_code=302, headers={"Cache-Control": "private, max-age=540"}
-        )
-    head = await storage.head(key)
-    if head is None:
-        raise NotFound("The file of this design is missing.")
-    etag = f'"{head.etag}"'
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE})
-    try:
-        chunks = await storage.open_stream(key)
-    except ObjectNotFound as exc:
-        raise NotFound("The file of this design is missing.") from exc
-    return StreamingResponse(
-        chunks,
-        media_type=guess_content_type(key),
-        headers={"ETag": etag, "Cache-Control": CACHE, "Content-Length": str(head.size)},
+    return items[0]
+
+
+@router.delete("/api/images/{image_id}/feedback", response_model=FeedbackOut)
+async def clear_feedback(
+    image_id: uuid.UUID,
+    request: Request,
+    db: DbDep,
+    current: UserDep,
+    type: Annotated[FeedbackType | None, Query(description="Clear only this verdict.")] = None,
+) -> dict[str, Any]:
+    """Take feedback back: one verdict (`?type=outlier`) or all of it."""
+    _, items = await _feedback(request).apply(
+        db, current.id, [image_id], FeedbackChange(type=type, clear=True)
     )
+    return items[0]
+
+
+# -- the original guide's feedback calls ------------------------------------------------
+
+
+@router.post("/api/feedback/outlier")
+async def legacy_outlier(
+    body: LegacyOutlierIn, request: Request, db: DbDep, current: UserDep
+) -> dict[str, Any]:
+    _, items = await _feedback(request).apply(
+        db,
+        current.id,
+        [body.imageId],
+        FeedbackChange(type="outlier", clear=not body.isOutlier),
+    )
+    item = items[0]
+    return {
+        "success": True,
+        "imageId": str(body.imageId),
+        "isOutlier": item["is_outlier"],
+        "outlierMarkedAt": item["outlier_marked_at"],
+    }
+
+
+@router.post("/api/feedback/comment", status_code=status.HTTP_200_OK)
+async def legacy_comment(
+    body: LegacyCommentIn, request: Request, db: DbDep, current: UserDep
+) -> dict[str, Any]:
+    _, items = await _feedback(request).apply(
+        db, current.id, [body.imageId], FeedbackChange(values={"comment": body.comment})
+    )
+    return {"success": True, "imageId": str(body.imageId), "comment": items[0]["comment"]}

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from designer_bff.config import Settings
 from designer_bff.db.base import utcnow
-from designer_bff.gallery.models import Image
+from designer_bff.gallery.models import Image, attribute_tags
 from designer_bff.generation.models import GenerationJob
 from designer_bff.generation.providers import (
     DesignRequest,
@@ -403,6 +403,7 @@ class GenerationEngine:
                     variants=variant_keys,
                     spec={**claim.spec, "resolved": resolved},
                     garment_type=resolved.get("garment_type") or claim.spec.get("garment_type"),
+                    attribute_tags=attribute_tags(resolved),
                     model=design.model,
                     cost_usd=design.cost_usd,
                     timings=timings,

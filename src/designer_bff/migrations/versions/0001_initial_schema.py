@@ -449,6 +449,11 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("garment_type", sa.String(length=40), nullable=True),
+        sa.Column(
+            "attribute_tags",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("prompt", sa.Text(), nullable=True),
         sa.Column("negative_prompt", sa.Text(), nullable=True),
         sa.Column("provider", sa.String(length=40), nullable=True),
@@ -475,6 +480,7 @@ def upgrade() -> None:
         ),
         sa.Column("cost_usd", sa.Numeric(precision=12, scale=6), nullable=False),
         sa.Column("is_outlier", sa.Boolean(), nullable=False),
+        sa.Column("rating", sa.SmallInteger(), nullable=False),
         sa.Column("outlier_marked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
@@ -503,6 +509,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_images")),
         sa.UniqueConstraint("job_id", "seq", name="uq_images_job_seq"),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # A GIN index over (uuid, jsonb) needs btree_gin's operator classes (a trusted
+        # extension: the database owner may create it).
+        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
     with op.batch_alter_table("images", schema=None) as batch_op:
         batch_op.create_index("ix_images_job", ["job_id", "seq"], unique=False)
         batch_op.create_index("ix_images_purge", ["purge_after"], unique=False)
@@ -514,6 +524,15 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_images_user_garment", ["user_id", "garment_type", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_images_user_rating", ["user_id", "rating", "created_at", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_images_user_attribute_tags",
+            ["user_id", "attribute_tags"],
+            unique=False,
+            postgresql_using="gin",
         )
         batch_op.create_index(
             "ix_images_user_outlier", ["user_id", "is_outlier", "created_at"], unique=False
@@ -752,6 +771,8 @@ def downgrade() -> None:
     op.drop_table("collections")
     with op.batch_alter_table("images", schema=None) as batch_op:
         batch_op.drop_index("ix_images_user_outlier")
+        batch_op.drop_index("ix_images_user_attribute_tags", postgresql_using="gin")
+        batch_op.drop_index("ix_images_user_rating")
         batch_op.drop_index("ix_images_user_garment")
         batch_op.drop_index("ix_images_user_created")
         batch_op.drop_index("ix_images_status_lease")

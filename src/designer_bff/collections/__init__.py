@@ -1,0 +1,1 @@
+"""Collections of designs: named sets, ordered, shareable by a read-only link."""
