@@ -10,12 +10,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from designer_bff.core.errors import Conflict, NotFound
-from designer_bff.core.pagination import decode_cursor, encode_cursor
+from designer_bff.core.pagination import newest_first_page
 from designer_bff.db.base import utcnow
 from designer_bff.gallery.models import Collection, CollectionImage, Image
 from designer_bff.gallery.schemas import GalleryFilters
@@ -97,28 +97,7 @@ class CollectionService:
     ) -> tuple[list[Collection], str | None]:
         """My collections, newest first."""
         stmt = select(Collection).where(Collection.user_id == user_id)
-        if cursor:
-            created_at, row_id = decode_cursor(cursor)
-            stmt = stmt.where(
-                or_(
-                    Collection.created_at < created_at,
-                    and_(Collection.created_at == created_at, Collection.id < row_id),
-                )
-            )
-        rows = list(
-            (
-                await db.scalars(
-                    stmt.order_by(Collection.created_at.desc(), Collection.id.desc()).limit(
-                        limit + 1
-                    )
-                )
-            ).all()
-        )
-        next_cursor = None
-        if len(rows) > limit:
-            rows = rows[:limit]
-            next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
-        return rows, next_cursor
+        return await newest_first_page(db, stmt, Collection, limit=limit, cursor=cursor)
 
     async def describe(
         self, db: AsyncSession, collections: Sequence[Collection], base_url: str = ""

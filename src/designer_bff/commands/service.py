@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from designer_bff.commands.models import VoiceCommand
 from designer_bff.commands.parser import parse_command
 from designer_bff.commands.schemas import CommandResult
 from designer_bff.core.errors import AppError
-from designer_bff.core.pagination import decode_cursor, encode_cursor
+from designer_bff.core.pagination import newest_first_page
 from designer_bff.speech import SpeechError, SpeechProvider, Transcript, load_audio
 
 log = structlog.get_logger("designer_bff.commands")
@@ -159,25 +159,4 @@ class CommandService:
         self, db: AsyncSession, user_id: uuid.UUID, *, limit: int, cursor: str | None
     ) -> tuple[list[VoiceCommand], str | None]:
         stmt = select(VoiceCommand).where(VoiceCommand.user_id == user_id)
-        if cursor:
-            created_at, row_id = decode_cursor(cursor)
-            stmt = stmt.where(
-                or_(
-                    VoiceCommand.created_at < created_at,
-                    and_(VoiceCommand.created_at == created_at, VoiceCommand.id < row_id),
-                )
-            )
-        rows = list(
-            (
-                await db.scalars(
-                    stmt.order_by(VoiceCommand.created_at.desc(), VoiceCommand.id.desc()).limit(
-                        limit + 1
-                    )
-                )
-            ).all()
-        )
-        next_cursor = None
-        if len(rows) > limit:
-            rows = rows[:limit]
-            next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
-        return rows, next_cursor
+        return await newest_first_page(db, stmt, VoiceCommand, limit=limit, cursor=cursor)

@@ -8,8 +8,14 @@ import binascii
 import json
 import uuid
 from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from designer_bff.core.errors import AppError
+
+T = TypeVar("T")
 
 MAX_LIMIT = 200
 
@@ -88,3 +94,24 @@ def decode_keyset(cursor: str, kind: str, shape: tuple[type, ...]) -> list[KeyVa
         UnicodeDecodeError,
     ) as exc:
         raise InvalidCursor("The cursor is not valid; start again without one.") from exc
+
+
+async def newest_first_page(
+    db: AsyncSession, stmt: Select[tuple[T]], model: Any, *, limit: int, cursor: str | None
+) -> tuple[list[T], str | None]:
+    """One page of `stmt`'s rows, newest first by (created_at, id), after `cursor`."""
+    if cursor:
+        created_at, row_id = decode_cursor(cursor)
+        stmt = stmt.where(
+            or_(
+                model.created_at < created_at,
+                and_(model.created_at == created_at, model.id < row_id),
+            )
+        )
+    ordered = stmt.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
+    rows = list((await db.scalars(ordered)).all())
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last: Any = rows[-1]
+    return rows, encode_cursor(last.created_at, last.id)

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 import structlog
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from designer_bff.commands.models import VoiceCommand
@@ -16,7 +16,7 @@ from designer_bff.commands.spec import EXCLUDE_KEYS, GarmentSpec
 from designer_bff.commands.taxonomy import get_taxonomy
 from designer_bff.config import Settings
 from designer_bff.core.errors import AppError, NotFound
-from designer_bff.core.pagination import decode_cursor, encode_cursor
+from designer_bff.core.pagination import newest_first_page
 from designer_bff.db.base import utcnow
 from designer_bff.gallery.models import Image
 from designer_bff.generation.engine import ACTIVE_JOB, design_seed, image_urls
@@ -230,28 +230,7 @@ class GenerationService:
         self, db: AsyncSession, user_id: uuid.UUID, *, limit: int, cursor: str | None
     ) -> tuple[list[GenerationJob], str | None]:
         stmt = select(GenerationJob).where(GenerationJob.user_id == user_id)
-        if cursor:
-            created_at, row_id = decode_cursor(cursor)
-            stmt = stmt.where(
-                or_(
-                    GenerationJob.created_at < created_at,
-                    and_(GenerationJob.created_at == created_at, GenerationJob.id < row_id),
-                )
-            )
-        rows = list(
-            (
-                await db.scalars(
-                    stmt.order_by(GenerationJob.created_at.desc(), GenerationJob.id.desc()).limit(
-                        limit + 1
-                    )
-                )
-            ).all()
-        )
-        next_cursor = None
-        if len(rows) > limit:
-            rows = rows[:limit]
-            next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
-        return rows, next_cursor
+        return await newest_first_page(db, stmt, GenerationJob, limit=limit, cursor=cursor)
 
     async def cancel(
         self, db: AsyncSession, user_id: uuid.UUID, job_id: uuid.UUID
