@@ -123,7 +123,9 @@ async def _serve(settings: Settings, role: Role, host: str, port: int) -> None:
 
     services = build_services(settings)
     if role in (Role.all, Role.worker, Role.scheduler):
-        services._spawn(run_periodic(services.sessionmaker, gallery=services.gallery))
+        services._spawn(
+            run_periodic(services.sessionmaker, gallery=services.gallery, storage=services.storage)
+        )
     try:
         if role in (Role.all, Role.api):
             app = create_app(settings, services, run_worker=role is Role.all)

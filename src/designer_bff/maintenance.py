@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from designer_bff.auth.models import RefreshSession, RefreshToken
 from designer_bff.db.base import utcnow
+from designer_bff.storage import LocalObjectStore, ObjectStore
 
 if TYPE_CHECKING:
     from designer_bff.gallery.service import GalleryService
@@ -46,7 +47,9 @@ async def purge_expired_sessions(sessionmaker: async_sessionmaker[AsyncSession])
 
 
 async def run_maintenance(
-    sessionmaker: async_sessionmaker[AsyncSession], gallery: GalleryService | None = None
+    sessionmaker: async_sessionmaker[AsyncSession],
+    gallery: GalleryService | None = None,
+    storage: ObjectStore | None = None,
 ) -> None:
     """One round of every task; a failing task does not stop the others."""
     try:
@@ -58,6 +61,13 @@ async def run_maintenance(
             await gallery.purge_due(sessionmaker)
         except Exception:
             log.exception("maintenance_failed", task="deleted_images")
+    if isinstance(storage, LocalObjectStore):
+        try:
+            removed = await storage.remove_stale_temp_files()
+            if removed:
+                log.info("removed_stale_temp_files", files=removed)
+        except Exception:
+            log.exception("maintenance_failed", task="temp_files")
 
 
 async def run_periodic(
@@ -65,8 +75,9 @@ async def run_periodic(
     interval_s: float = 3600.0,
     *,
     gallery: GalleryService | None = None,
+    storage: ObjectStore | None = None,
 ) -> None:
     """Runs until cancelled; a failed round is logged and retried next interval."""
     while True:
-        await run_maintenance(sessionmaker, gallery)
+        await run_maintenance(sessionmaker, gallery, storage)
         await asyncio.sleep(interval_s)

@@ -450,3 +450,23 @@ async def test_factory_s3_store_works_against_server(
     await store.put("f/2025-01-01/thumb/x.webp", b"via factory", "image/webp")
     assert await store.get("f/2025-01-01/thumb/x.webp") == b"via factory"
     assert await store.health()
+
+
+async def test_local_store_removes_stale_temp_files_only(tmp_path) -> None:
+    import os
+    import time
+
+    from designer_bff.storage import LocalObjectStore
+
+    store = LocalObjectStore(tmp_path / "media")
+    await store.put("u1/2026-01-01/thumb/a.webp", b"x", "image/webp")
+    folder = tmp_path / "media" / "u1" / "2026-01-01" / "thumb"
+    stale = folder / ".b.webp.0123456789ab.tmp"
+    fresh = folder / ".c.webp.ba9876543210.tmp"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    old = time.time() - 7200
+    os.utime(stale, (old, old))
+    assert await store.remove_stale_temp_files(older_than_s=3600) == 1
+    assert not stale.exists() and fresh.exists()
+    assert await store.get("u1/2026-01-01/thumb/a.webp") == b"x"

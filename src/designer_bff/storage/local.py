@@ -17,6 +17,7 @@ import errno
 import hashlib
 import os
 import secrets
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
@@ -215,6 +216,28 @@ class LocalObjectStore(ObjectStore):
                     continue
                 keys.append(self._key_of(Path(dirpath) / filename))
         return keys
+
+    async def remove_stale_temp_files(self, older_than_s: float = 3600.0) -> int:
+        """Delete temp files a killed writer left behind (a write takes milliseconds, so
+        anything older than `older_than_s` belongs to no live write)."""
+
+        def _sweep() -> int:
+            cutoff = time.time() - older_than_s
+            removed = 0
+            for dirpath, _dirnames, filenames in os.walk(self.root):
+                for filename in filenames:
+                    if not (filename.startswith(".") and filename.endswith(_TMP_SUFFIX)):
+                        continue
+                    path = Path(dirpath) / filename
+                    try:
+                        if path.stat().st_mtime < cutoff:
+                            path.unlink()
+                            removed += 1
+                    except FileNotFoundError:
+                        continue
+            return removed
+
+        return await asyncio.to_thread(_sweep)
 
     # -- interface ------------------------------------------------------------------------
 
