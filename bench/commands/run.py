@@ -1,6 +1,7 @@
 """Command parser benchmark: accuracy on the labelled set and parse latency.
 
-Run: ``.venv/bin/python bench/commands/run.py [--no-check] [--reps N] [--set PATH]``
+Run: ``.venv/bin/python bench/commands/run.py [--no-check] [--reps N] [--set/--file PATH]``
+(``bench/commands/holdout.yaml`` is a second set written without looking at the parser).
 
 Whole-result accuracy counts a command as right when the intent matches, every spec
 field matches (lists compared as sets; fields not labelled must be null/empty), the
@@ -187,7 +188,14 @@ def run_latency(cases: list[dict[str, Any]], reps: int) -> tuple[float, float, f
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", type=Path, default=BENCH_SET, help="labelled commands (yaml)")
+    parser.add_argument(
+        "--set",
+        "--file",
+        dest="set",
+        type=Path,
+        default=BENCH_SET,
+        help="labelled commands (yaml), e.g. bench/commands/holdout.yaml",
+    )
     parser.add_argument("--reps", type=int, default=20, help="latency repetitions of the set")
     parser.add_argument("--no-check", action="store_true", help="print only; always exit 0")
     args = parser.parse_args(argv)

@@ -115,3 +115,13 @@ def create_app(
 def asgi_app(app: FastAPI) -> socketio.ASGIApp:
     """What the server runs: Socket.IO at /socket.io, everything else to FastAPI."""
     return socketio.ASGIApp(app.state.sio, other_asgi_app=app, socketio_path="socket.io")
+
+
+def api_from_environment() -> socketio.ASGIApp:
+    """Factory for `serve --role api --workers N`: one API process, configured from the
+    environment like the parent (which has already migrated the database)."""
+    from designer_bff.core.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return asgi_app(create_app(settings, run_worker=False))

@@ -80,6 +80,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default PORT, 5000).")] = None,
     migrate: Annotated[bool, typer.Option(help="Apply pending migrations first.")] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="API processes on this port (--role api).")
+    ] = 1,
 ) -> None:
     """Run the service. `all` runs API, worker and scheduler in one process."""
     settings = _settings_or_exit()
@@ -88,6 +91,10 @@ def serve(
             f"[bold red]Configuration error:[/] --role {role.value} runs apart from the API "
             "and needs REDIS_URL to reach it; without Redis use --role all"
         )
+        raise typer.Exit(2)
+    if workers > 1 and (role is not Role.api or not settings.redis_url):
+        # Several processes on one port share work and events only through Redis.
+        console.print("[bold red]Configuration error:[/] --workers needs --role api and REDIS_URL")
         raise typer.Exit(2)
     configure_logging(settings.log_level, settings.log_json)
     try:
@@ -106,6 +113,21 @@ def serve(
     # uvicorn re-raises the signal that stopped it once it has shut down gracefully; with a
     # no-op handler in place that re-raise ends in a normal exit (status 0), not a kill.
     signal.signal(signal.SIGTERM, lambda *_: None)
+    if workers > 1:
+        import uvicorn
+
+        # Each process builds its own services from the same environment.
+        uvicorn.run(
+            "designer_bff.app:api_from_environment",
+            factory=True,
+            workers=workers,
+            host=bind_host,
+            port=bind_port,
+            log_config=None,
+            proxy_headers=True,
+            server_header=False,
+        )
+        return
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(settings, role, bind_host, bind_port))

@@ -226,3 +226,32 @@ def test_normalize_and_pluralize():
     assert pluralize("dress") == "dresses"
     assert pluralize("party") == "parties"
     assert pluralize("trench coat") == "trench coats"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "family", "value"),
+    [
+        ("swimming costume", "garment_type", "swimsuit"),
+        ("vest top", "garment_type", "top"),
+        ("bodywarmer", "garment_type", "vest"),
+        ("wide legs", "silhouette", "wide-leg"),
+        ("flared sleeves", "sleeve", "bell"),
+        ("half sleeves", "sleeve", "elbow"),
+        ("mandarin collar", "neckline", "collared"),
+        ("pillar box red", "colors", "red"),
+        ("grey marl", "colors", "grey"),
+        ("prince of wales check", "patterns", "check"),
+        ("needlecord", "fabrics", "corduroy"),
+        ("lambswool", "fabrics", "wool"),
+        ("tomboy", "styles", "androgynous"),
+        ("shirred", "details", "smocking"),
+    ],
+)
+def test_trade_and_british_synonyms(phrase, family, value):
+    assert Attribute(family, value) in get_taxonomy().resolve(phrase)
+
+
+def test_smock_dress_is_a_compound():
+    reading = get_taxonomy().resolve("smock dress")
+    assert reading is not None
+    assert set(reading) == {Attribute("garment_type", "dress"), Attribute("details", "smocking")}

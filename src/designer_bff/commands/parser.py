@@ -184,7 +184,11 @@ _NEGATIONS = frozenset(
      "nor"}
 )  # fmt: skip
 _NEGATION_PAIRS = frozenset({("instead", "of"), ("rather", "than"), ("other", "than"),
-                             ("anything", "but"), ("get", "rid"), ("leave", "out")})  # fmt: skip
+                             ("anything", "but"), ("get", "rid"), ("leave", "out"),
+                             ("color", "but"), ("colors", "but"), ("shade", "but"),
+                             ("anything", "except"), ("everything", "but"),
+                             ("color", "except"), ("colors", "except"),
+                             ("steer", "clear"), ("stay", "away")})  # fmt: skip
 # Words a negation can reach across: "no more black", "not too short", "without any lace".
 _NEG_SKIP = frozenset(
     {"a", "an", "any", "the", "too", "so", "very", "overly", "in", "with", "made", "of",
@@ -244,6 +248,8 @@ _ID_RE = re.compile(
     r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
     r"|#\s?([a-z0-9][a-z0-9_-]*)"
     r"|\b((?:img|image|design|render|gen)[_-][a-z0-9_-]*\d[a-z0-9_-]*)\b"
+    r"|\b(?:number|no\.|nr\.?|num\.?)\s*(\d+)\b(?=\s+(?:to|into|in|onto|with|but|as|again)\b"
+    r"|\s*$|\s*[,.!?;:])"
     r"|\b(?:image|img|design|render|picture|photo|pic)\s+(?:id\s+|number\s+|no\.?\s*|#\s?)?"
     r"([a-z]*\d[a-z0-9_-]*)\b"
     # A bare number after "design" is usually a quantity ("design 8 dresses"): only an id
@@ -267,6 +273,23 @@ _CONTRACTIONS = (
     (re.compile(r"['’](?:d)\b"), " would"),
     (re.compile(r"['’]s\b"), ""),
 )
+# Shorthand designers type, spelled out before tokenizing ("w/ 3/4 slv", "pls", "SS26").
+_ABBREVIATIONS: dict[str, str] = {
+    "w/o": " without ", "w/": " with ", "pls": "please", "plz": "please", "plse": "please",
+    "slv": "sleeve", "slvs": "sleeves", "slvd": "sleeved", "u": "you",
+    "ur": "your", "thx": "thanks", "blk": "black", "wht": "white", "nvy": "navy",
+    "colour": "color", "colours": "colors", "coloured": "colored", "colourway": "colorway",
+    "colourways": "colorways", "favourite": "favorite", "favourites": "favorites",
+    "favourited": "favorited",
+}  # fmt: skip
+_ABBREVIATION_RE = re.compile(
+    r"(?<![a-z0-9/])(?:w/o|w/(?=\s|[a-z0-9])|pls|plse|plz|slvs?|slvd|thx|blk|wht|nvy|ur"
+    r"|colou?r(?:s|ed|ways?)?|favourit(?:e|es|ed)|u(?! ?neck))(?![a-z0-9])"
+)
+# Season codes: "SS26" spring/summer, "AW25"/"FW25" autumn/winter (only with a year, so
+# "aw, cute" stays an interjection).
+_SEASON_CODE_RE = re.compile(r"\b(ss|aw|fw)\s?['’]?(\d{2}|\d{4})\b")
+_SEASON_CODES = {"ss": " spring summer ", "aw": " autumn winter ", "fw": " autumn winter "}
 _AM_PM_DOTS = re.compile(r"\b([ap])\.\s?m\.?")
 _WORD_JOINERS = re.compile(r"(?<=[a-z0-9])[-_/](?=[a-z])|(?<=[a-z])[-_/](?=[0-9])")
 _NUM_RANGE = re.compile(r"(?<=\d)\s*-\s*(?=\d)")
@@ -289,6 +312,8 @@ def _tokenize(text: str) -> tuple[list[str], list[str]]:
         return f" {_REF_WORD} "
 
     s = _ID_RE.sub(take_id, s)
+    s = _SEASON_CODE_RE.sub(lambda m: _SEASON_CODES[m.group(1)], s)
+    s = _ABBREVIATION_RE.sub(lambda m: _ABBREVIATIONS.get(m.group(0), m.group(0)), s)
     s = _AM_PM_DOTS.sub(r"\1m ", s)
     for pattern, replacement in _CONTRACTIONS:
         s = pattern.sub(replacement, s)
@@ -474,6 +499,11 @@ _CLOCK_RES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:at |around |by )?midnight\b"), "midnight"),
     (re.compile(r"\b(?:at |around |by )?(?:noon|midday)\b"), "noon"),
 )  # fmt: skip
+_PAST_TO_RE = re.compile(
+    rf"\b(?:at |around |by )?(half|quarter|twenty|ten|five) (past|after|to) "
+    rf"(\d{{1,2}}|{'|'.join(_UNITS)})(?: o clock)?(?: ?(am|pm)| in the (morning|evening|night))?\b"
+)
+_PAST_TO_MINUTES = {"half": 30, "quarter": 15, "twenty": 20, "ten": 10, "five": 5}
 _BARE_AT_RE = re.compile(rf"\b(?:at|around|by) (\d{{1,2}}|{'|'.join(_UNITS)})(?: o clock)?\b")
 
 
@@ -491,6 +521,19 @@ def _extract_clock(s: str, nightly: bool, out: _Extracted) -> str:
     """Pull a time of day out of a nightly-schedule command ("at 3am", "midnight")."""
     if not nightly:
         return s  # elsewhere "midnight" is a color ("midnight blue")
+    match = _PAST_TO_RE.search(s)
+    if match:
+        base = _hour(match.group(3))
+        if base is not None and 0 <= base <= 12:
+            minutes = _PAST_TO_MINUTES[match.group(1)]
+            if match.group(2) == "to":
+                base, minutes = (base - 1) % 12, 60 - minutes
+            # A nightly run at "half past ten" is 22:30; "half past one" is 01:30.
+            pm = match.group(4) == "pm" or (match.group(5) in {"evening", "night"} and base >= 6)
+            if match.group(4) is None and match.group(5) is None:
+                pm = 6 <= base <= 11
+            out.clock = _clock(base % 12 + (12 if pm else 0), minutes)
+            return s[: match.start()] + f" {_MARK} " + s[match.end() :]
     for pattern, kind in _CLOCK_RES:
         match = pattern.search(s)
         if not match:
@@ -565,13 +608,20 @@ _COST_RE = _rx(
     r"\bhow much (?:did|have|has|do|am|will|does|is|was|are|money|have i|did i|i)\b"
     r"|\b(?:spend|spent|spending|spends|expenses?|expenditure|billing|bill|bills|invoices?"
     r"|charges|charged|costs?|costing|budget|usage|credits?|tab)\b"
-    r"|\bhow expensive\b|\bwhat do i owe\b"
+    r"|\bhow expensive\b|\bwhat do i owe\b|\bwhat(?: s| is|s)? the damage\b|\brunning total\b"
+    r"|\bhow much (?:money |credit )?(?:have i|did i|i ve) (?:used|burned|burnt|gone through)\b"
 )
 _COST_QUESTION_RE = _rx(r"\bhow much\b")
 _NIGHTLY_RE = _rx(
-    r"\b(?:every|each) (?:night|evening|day|morning)\b|\bnightly\b|\bnightlies\b|\bovernight\b"
+    r"\b(?:every|each) (?:night|evening|day|morning|weeknight|week night)\b"
+    r"|\bnightly\b|\bnightlies\b|\bovernight\b"
     r"|\bat night\b|\bwhile i (?:sleep|am asleep|am sleeping)\b|\bdaily\b"
     r"|\b(?:schedule|scheduled|recurring)\b|\bnight (?:batch|run|job)\b|\bevery single night\b"
+)
+# The recurrence words themselves, masked before reading the garment spec of a nightly command.
+_SCHEDULE_PHRASE_RE = _rx(
+    r"\b(?:every|each) (?:single )?(?:night|evening|day|morning|weeknight|week night)\b"
+    r"|\bat night\b"
 )
 _NIGHTLY_STOP_RE = _rx(
     r"\b(?:stop|cancel|pause|end|disable|turn off|switch off|shut off|kill|halt|remove|delete"
@@ -592,6 +642,8 @@ _CANCEL_RE = _rx(
     r"|right now|those|them|what you re doing)\b"
     r"|\bnever mind\b|\bforget (?:it|that|about it|about that)\b|\bscrap (?:that|it|this)\b"
     r"|\bdo not (?:make|generate|do|render) (?:that|it|those|them|this)\b|\bcall it off\b"
+    r"|\bstop(?: ,| stop| please| now| it| that)*\s*$|\b(?:hold|hang) on\b.*\bstop\b"
+    r"|\bhold (?:it|that|everything|off)\s*$"
 )
 _HELP_RE = _rx(
     r"^(?:help|help me|commands|options|examples|menu|what now|huh)$"
@@ -599,21 +651,38 @@ _HELP_RE = _rx(
     r"|\bhow (?:do|does|can|should) (?:i|you|this|it|one) (?:use|work|talk|start|get started)\b"
     r"|\b(?:show|give|list|tell) (?:me )?(?:some |the |a few |all )?(?:examples?|commands"
     r"|options|things i can say)\b|\bhelp\b|\bwhat are (?:the|your|my) (?:commands|options)\b"
+    r"|\bhow (?:do|can|would|should) (?:i|we) (?:make|create|start|add|save|set up|schedule"
+    r"|find|cancel|stop|see|check) (?:a |an |my |the )?(?:collection|board|folder|nightly"
+    r"|schedule|favorites|costs?|spend|outliers?)\b"
     r"|\bi am (?:lost|stuck|confused)\b|\bwhat do you do\b|\btutorial\b|\bhow to use\b"
     r"|\bwhat (?:is|are) (?:this|you)\b|\bwho are you\b|\bgetting started\b"
     r"|\bwhat (?:kinds? of |sorts? of |types? of )?(?:things|stuff|commands|requests) (?:can|could"
     r"|should|do) (?:i|you)\b|\bcan i ask\b|\bwhat are you able\b|\bwhat else can\b"
 )
-_COLLECTION_NOUN = r"(?:collection|collections|board|moodboard|mood board|folder|lookbook|album)"
+_COLLECTION_NOUN_WORDS = "collection|collections|board|moodboard|mood board|folder|lookbook|album"
+_COLLECTION_NOUN = rf"(?:{_COLLECTION_NOUN_WORDS})"
+# A "capsule" or "edit" is a collection only when it is being created and named.
+_CREATE_NOUN = rf"(?:{_COLLECTION_NOUN_WORDS}|capsule|edit)"
 _COLLECTION_CREATE_RE = _rx(
     rf"\bnew {_COLLECTION_NOUN}\b"
-    rf"|\b(?:create|make|start|open|set up|setup|begin|build|name)\b(?: me| up)?"
+    rf"|\b(?:create|make|start|set up|setup|begin|build|name)\b(?: me| up)?"
     rf"(?: (?:a|an|the|my))?(?: new| fresh)?(?: [a-z0-9]+){{0,4}}? {_COLLECTION_NOUN}\b"
+    rf"|\bopen (?:up )?(?:a|an)(?: new| fresh)?(?: [a-z0-9]+){{0,4}}? {_COLLECTION_NOUN}\b"
+    rf"|\b(?:new|create|make|start|set up|setup|begin|build|open)\b(?: (?:a|an|my))?"
+    rf"(?: new| fresh)?(?: [a-z0-9]+){{0,4}}? {_CREATE_NOUN} (?:called|named|titled)\b"
 )
 _NAME_MARKER_RE = _rx(r"\b(?:called|named|titled|entitled|name it|call it)\b")
 _ADD_VERB_RE = _rx(
     r"\b(?:add|save|put|move|pin|stick|throw|drop|file|copy|send|include|place|bookmark"
-    r"|stash|store|chuck|toss)\b"
+    r"|stash|store|chuck|toss|pop|bung|shove|tuck|dump|file away|shortlist)\b"
+)
+# Renaming or deleting a collection has no intent yet: it must not read as a design request.
+_COLLECTION_MANAGE_RE = _rx(
+    rf"^(?:please |can you |could you )?(?:delete|remove|rename|erase|trash|archive)\b"
+    rf"(?!.*\b(?:from|out of)\b).*\b(?:{_COLLECTION_NOUN_WORDS}|capsule)\b"
+    r"|^(?:please |can you |could you )?rename\b"
+    r"|^(?:please |can you |could you )?(?:delete|remove|take)\b.*\b(?:from|out of) "
+    r"(?!(?:the |my )?(?:last|latest|previous|this|that|it|these|those|them|xrefx|_)\b)"
 )
 _ADD_DEST_RE = _rx(r"\b(?:to|into|onto|in|under|inside)\b")
 _FAVORITES_RE = _rx(r"\b(?:favorites|favourites|faves|favs|favorite|favourite)\b")
@@ -629,6 +698,10 @@ _VARIATION_RE = _rx(
     r"|\bmake (?:it|this|that|these|those|them|this one|that one)\b"
     r"|\b(?:try|do|have) (?:it|this|that|these|those|them|this one|that one) (?:in|with|but|as)\b"
     r"|\bchange (?:it|this|that|the)\b|\bswap\b"
+    r"|\bsame [a-z]+ (?:but|in|with|only)\b|\b(?:the )?same (?:in|with)\b"
+    r"|\b(?:switch|turn) (?:it|this|that|them|these|those|this one|that one) (?:to|into|in)\b"
+    r"|\b(?:see|show me|what would) (?:it|this|that|this one|that one) (?:in|with|look like in)\b"
+    r"|\b(?:what|how) about (?:it |this |that |this one |that one )?(?:in|with)\b"
 )
 # "...but in navy" changes an earlier image only when no garment is named in the command.
 _BUT_CHANGE_RE = _rx(r"\bbut (?:in|with|make|shorter|longer|more|less|as)\b")
@@ -642,13 +715,21 @@ _EXPLICIT_REF_RE = _rx(
     r"\b(?:the|my|that) (?:last|latest|previous|most recent) (?:one|outlier|image|design|look"
     r"|render|result|sketch)\b|\b(?:last|latest|previous) outlier\b"
 )
-_MORE_RE = _rx(rf"(?:^|\b{_NUM} |\b(?:some|a few|few|couple|bunch) |\bgive me |\bdo )more\b")
+_MORE_RE = _rx(
+    rf"(?:^|\b{_NUM} |\b(?:some|a few|few|couple|bunch) |\bgive me |\bdo )more\b"
+    r"|\bmore (?:please|of (?:this|that|these|those|it|them|the same))\b"
+    r"|\b(?:this|that|it|these|those) , more\b"
+    rf"|\b{_NUM} (?:more )?of (?:those|these)\b"
+)
 _REF_PRESENT_RE = _rx(r"\bxrefx\b")
 _SHOW_RE = _rx(
-    r"^(?:please |can you |could you |can i |could i |let me |i want to |i d like to |now )*"
+    r"^(?:please |can you |could you |can i |could i |let me |let s |lets |let us |let "
+    r"|i want to "
+    r"|i would like to |i d like to |now )*"
     r"(?:show|display|find|pull up|bring up|search|list|browse|view|see|look at|open|fetch"
     r"|filter|get me all|give me all|go to|take me to)\b"
     r"|\b(?:show|display|pull up|bring up|let me see|can i see|look at|find|list|browse)\b"
+    r"|\b(?:let s|lets|let us|let) (?:see|look|have a look)\b|\b(?:go|scroll|look|flick) through\b"
     r"|\bwhat (?:did|have|has) (?:i|we) (?:make|made|generate|generated|create|created|design"
     r"|designed|do|done|got)\b|\bwhere (?:are|is) my\b|\bwhat i (?:made|generated|created)\b"
     r"|\bwhich (?:images|designs|ones|looks|dresses)\b"
@@ -679,7 +760,8 @@ _REF_RES: tuple[tuple[re.Pattern[str], str, int | None, bool], ...] = tuple(
          rf"|final) {_NUM} outliers\b", "last_outlier", None, False),
         # "outlier" before a plural noun is an adjective ("the outlier gowns"), not a reference.
         (r"\b(?:my |the |that |this |your )?(?:last |latest |most recent |previous |newest "
-         r"|recent |first )?outlier\b(?! [a-z]+s\b)", "last_outlier", 1, False),
+         r"|recent |first )?outlier\b(?! (?!please\b|thanks\b|thx\b|cheers\b)[a-z]+s\b)",
+         "last_outlier", 1, False),
         (rf"\b(?:my |the |those |these |your )?(?:last|latest|most recent|previous|newest|recent"
          rf"|final) {_NUM}(?: (?:images?|designs?|ones|pictures?|pics|renders?|looks?|results?"
          rf"|generations?|sketches|outputs|items))?\b", "last", None, False),
@@ -693,6 +775,8 @@ _REF_RES: tuple[tuple[re.Pattern[str], str, int | None, bool], ...] = tuple(
         (r"\b(?:this|that)(?: one| image| design| picture| pic| render| look| sketch"
          r"| dress| top| piece)?\b|\bit\b", "last", 1, True),
         (r"\b(?:the|my) (?:last|latest|previous)\b", "last", 1, False),
+        (r"\b(?:the )?same(?: [a-z]+)?(?= (?:but|in|with|only)\b)|\bsame again\b", "last", 1,
+         False),
     )
 )  # fmt: skip
 
@@ -874,6 +958,26 @@ def _apply_negations(items: list[_Item]) -> None:
         k = j
 
 
+_SLEEVE_NOUNS = frozenset({"sleeve", "sleeves", "sleeved", "arms"})
+
+
+def _resolve_sleeve_words(items: list[_Item]) -> None:
+    """ "long lace sleeves", "short puffy sleeves": a length word that describes the sleeves
+    ("sleeves" within two words after it, across other attributes) reads as a sleeve."""
+    for idx, item in enumerate(items):
+        if item.kind != "attr" or len(item.readings) < 2:
+            continue
+        sleeve = next((r for r in item.readings if r[0].family == "sleeve"), None)
+        if sleeve is None or item.readings[0] is sleeve:
+            continue
+        for nxt in items[idx + 1 : idx + 4]:
+            if nxt.kind == "word" and nxt.word in _SLEEVE_NOUNS:
+                item.readings = (sleeve, *(r for r in item.readings if r is not sleeve))
+                break
+            if nxt.kind != "attr" or nxt.is_garment:
+                break
+
+
 def _mark_occasion_cues(items: list[_Item]) -> None:
     for idx, item in enumerate(items):
         if item.kind != "attr" or len(item.readings) < 2:
@@ -976,6 +1080,40 @@ def _fill_missing(spec: GarmentSpec, reading: Reading, taxonomy: Taxonomy) -> No
         _apply_reading(spec, (Attribute(family, value),), taxonomy)
 
 
+# "a gown with a ball gown skirt", "a dress with a corset bodice": the second garment word
+# names a part of the first, so its attributes describe the first garment.
+_ONE_PIECE_GARMENTS = frozenset({"dress", "gown", "jumpsuit", "romper"})
+_COMPONENT_GARMENTS = frozenset({"skirt", "corset", "top", "bodysuit"})
+
+
+def _merge_components(
+    specs: list[GarmentSpec],
+    segments: list[_Segment],
+    post_attrs: list[list[_Item]],
+    taxonomy: Taxonomy,
+) -> tuple[list[GarmentSpec], list[_Segment], list[list[_Item]]]:
+    keep_specs, keep_segments, keep_post = [specs[0]], [segments[0]], [post_attrs[0]]
+    for spec, seg, post in zip(specs[1:], segments[1:], post_attrs[1:], strict=True):
+        prev_seg = keep_segments[-1]
+        joined_by_with = bool(prev_seg.items) and prev_seg.items[-1].word == "with"
+        strong_num = any(it.kind == "num" and it.strong for it in seg.items)
+        if (
+            joined_by_with
+            and not strong_num
+            and spec.garment_type in _COMPONENT_GARMENTS
+            and keep_specs[-1].garment_type in _ONE_PIECE_GARMENTS
+        ):
+            for name, value in spec.attribute_items():
+                if name != "garment_type":
+                    _fill_missing(keep_specs[-1], (Attribute(name, value),), taxonomy)
+            keep_post[-1] = keep_post[-1] + post
+            continue
+        keep_specs.append(spec)
+        keep_segments.append(seg)
+        keep_post.append(post)
+    return keep_specs, keep_segments, keep_post
+
+
 def _build_specs(items: list[_Item], taxonomy: Taxonomy) -> tuple[list[GarmentSpec], bool]:
     """One spec per garment; returns (specs, quantity_explicit)."""
     segments = _segments(items)
@@ -1009,6 +1147,8 @@ def _build_specs(items: list[_Item], taxonomy: Taxonomy) -> tuple[list[GarmentSp
         post_attrs.append(post)
         specs.append(spec)
 
+    if len(specs) > 1:
+        specs, segments, post_attrs = _merge_components(specs, segments, post_attrs, taxonomy)
     if len(specs) > 1:
         # "5 dresses and skirts": a bare second garment shares the first one's quantity and
         # attributes.
@@ -1194,6 +1334,8 @@ class CommandParser:
         if _HELP_RE.search(s) and not has_attr:
             return self._simple(ctx, "help", _HELP_REPLY, 0.9)
 
+        if _COLLECTION_MANAGE_RE.search(s):
+            return ParseResult(intent="unknown", confidence=0.3, reply=_UNKNOWN_REPLY)
         collection = self._collection(ctx, items, has_garment)
         if collection is not None:
             return collection
@@ -1206,10 +1348,12 @@ class CommandParser:
             or (_REF_PRESENT_RE.search(s) and (has_attr or _GENERATE_RE.search(s)))
             or (_EXPLICIT_REF_RE.search(s) and not show_verb)
             # "add puff sleeves (to it)": a change to the image on screen.
-            or (re.search(r"\b(?:add|put)\b", s) and has_attr and not has_garment)
+            or (re.search(r"\b(?:add|put)\b(?! together)", s) and has_attr and not has_garment)
         ):
             return self._variations(ctx, items, max_quantity)
-        if _SHOW_RE.search(s) and not re.search(r"\b(?:show|give) me (?:some )?new\b", s):
+        if _SHOW_RE.search(s) and not re.search(
+            r"\b(?:show|give) me (?:some )?new\b|\blet(?: s| us)? see some\b", s
+        ):
             explicit_qty = any(it.kind == "num" and it.strong and it.number > 1 for it in items)
             if _GALLERY_CUE_RE.search(s) or not explicit_qty or ctx.extracted.time_range:
                 return self._show(ctx, items)
@@ -1229,11 +1373,16 @@ class CommandParser:
             return self._generate(ctx, items, max_quantity)
         if _HELP_RE.search(s):
             return self._simple(ctx, "help", _HELP_REPLY, 0.8)
+        if _OUTLIER_RE.search(s) or (
+            _FAVORITE_FILTER_RE.search(s) and re.search(r"\b(?:my|any|all|the)\b", s)
+        ):
+            return self._show(ctx, items)  # "any outliers today?", "my favourites"
         return ParseResult(intent="unknown", confidence=0.1, reply=_UNKNOWN_REPLY)
 
     def _items(self, s: str) -> list[_Item]:
         items = _itemize(s.split(), self.taxonomy)
         _apply_negations(items)
+        _resolve_sleeve_words(items)
         _mark_occasion_cues(items)
         return items
 
@@ -1425,9 +1574,11 @@ class CommandParser:
         add_verb = _ADD_VERB_RE.search(s)
         if create:
             has_quantity = any(it.kind == "num" and it.strong for it in items)
+            name = _collection_name(ctx.text, create=True)
+            # A proper name after the noun ("a moodboard for Resort 27") also names it.
+            named = named or (name is not None and name[:1].isupper() and not has_garment)
             if (has_garment or has_quantity) and not named and not add_verb:
                 return None  # "design a resort collection of 8 dresses" is a generate
-            name = _collection_name(ctx.text, create=True)
             return self._collection_result(ctx, "collection_create", name)
         if add_verb:
             name = _collection_name(ctx.text, create=False)
@@ -1478,6 +1629,9 @@ class CommandParser:
 
     def _nightly(self, ctx: _Context, items: list[_Item], max_quantity: int) -> ParseResult:
         s = ctx.s
+        masked = _SCHEDULE_PHRASE_RE.sub(f" {_MARK} ", s)
+        if masked != s:
+            items = self._items(masked)
         clock = ctx.extracted.clock
         if _NIGHTLY_STOP_RE.search(s) and not re.search(r"\bno more than\b", s):
             schedule = Schedule(action="stop")
