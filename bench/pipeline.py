@@ -20,7 +20,7 @@ Also "to event" = event received by the client - claimed_at - renderer, which ad
 final database transaction and the Socket.IO delivery. Beside it, in this process, the
 bare image work (decode + resizes + encodes + thumbhash: `make_variants(png_bytes)`) of
 one of those very designs, and the in-memory path the engine takes
-(`make_variants(pil_image)`: no decode, PNG encode of the original instead). Target:
+(`make_variants(pil_image, original_format=None)`: no decode; flats keep their SVG as original). Target:
 overhead <= 1.2x the bare image work.
 
 Because the machine is shared (2 cores), wall times swing with other load; the "CPU
@@ -477,7 +477,9 @@ def per_image(rows: list[ImageRow], runs: list[RunResult]) -> PerImage:
 @dataclass
 class Bare:
     bytes_ms: list[float]  # make_variants(png_bytes): decode + resizes + encodes + thumbhash
-    pil_ms: list[float]  # make_variants(image): what the engine calls (no decode, PNG encode)
+    pil_ms: list[
+        float
+    ]  # make_variants(image, original_format=None): the engine's call for flats (SVG original)
     steps: dict[str, float]  # median VariantTimings of the bytes path
     renderer_ms: float  # render_flat in this process, for comparison
     # CPU per design in this process (one thread, process_time): immune to other load.
@@ -504,7 +506,7 @@ def measure_bare(spec: dict[str, Any], seed: int, size: int, iterations: int) ->
         renders.append((time.perf_counter() - t0) * 1000.0)
     png = flat.png
     make_variants(png)  # warm codecs
-    make_variants(flat.image)
+    make_variants(flat.image, original_format=None)
     bytes_ms: list[float] = []
     pil_ms: list[float] = []
     steps: dict[str, list[float]] = {}
@@ -515,7 +517,7 @@ def measure_bare(spec: dict[str, Any], seed: int, size: int, iterations: int) ->
         for name in ("decode_ms", "resize_ms", "encode_ms", "thumbhash_ms"):
             steps.setdefault(name, []).append(getattr(v.timings, name))
         t0 = time.perf_counter()
-        make_variants(flat.image)
+        make_variants(flat.image, original_format=None)
         pil_ms.append((time.perf_counter() - t0) * 1000.0)
     return Bare(
         bytes_ms=bytes_ms,
@@ -538,7 +540,7 @@ def measure_parallel(
         t0 = time.perf_counter()
         flat = render_flat(design[0], design[1], size)
         t1 = time.perf_counter()
-        make_variants(flat.image)
+        make_variants(flat.image, original_format=None)
         return (t1 - t0) * 1000.0, (time.perf_counter() - t1) * 1000.0
 
     with ThreadPoolExecutor(workers) as pool:
@@ -553,7 +555,7 @@ def measure_parallel(
         flats.append(render_flat(spec, seed, size))
     c1 = time.process_time()
     for flat in flats:
-        make_variants(flat.image)
+        make_variants(flat.image, original_format=None)
     c2 = time.process_time()
     pngs = [flat.png for flat in flats]
     c3 = time.process_time()
