@@ -20,7 +20,8 @@ Also "to event" = event received by the client - claimed_at - renderer, which ad
 final database transaction and the Socket.IO delivery. Beside it, in this process, the
 bare image work (decode + resizes + encodes + thumbhash: `make_variants(png_bytes)`) of
 one of those very designs, and the in-memory path the engine takes
-(`make_variants(pil_image, original_format=None)`: no decode; flats keep their SVG as original). Target:
+(`make_variants(pil_image, original_format=None)`: no decode; flats keep their SVG
+as original). Target:
 overhead <= 1.2x the bare image work.
 
 Because the machine is shared (2 cores), wall times swing with other load; the "CPU
