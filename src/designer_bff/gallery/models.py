@@ -129,6 +129,8 @@ class Image(TimestampMixin, Base):
         Index("ix_images_user_outlier", "user_id", "is_outlier", "created_at"),
         Index("ix_images_user_garment", "user_id", "garment_type", "created_at"),
         Index("ix_images_user_rating", "user_id", "rating", "created_at", "id"),
+        # Portfolio and enhanced designs are a small share: walk only them.
+        Index("ix_images_user_type", "user_id", "type", "created_at", "id"),
         # PostgreSQL: one GIN index over (user, tags) (btree_gin), so an attribute filter
         # reads only this designer's matches, not every designer's posting list.
         Index(

@@ -529,6 +529,9 @@ def upgrade() -> None:
             "ix_images_user_rating", ["user_id", "rating", "created_at", "id"], unique=False
         )
         batch_op.create_index(
+            "ix_images_user_type", ["user_id", "type", "created_at", "id"], unique=False
+        )
+        batch_op.create_index(
             "ix_images_user_attribute_tags",
             ["user_id", "attribute_tags"],
             unique=False,
@@ -772,6 +775,7 @@ def downgrade() -> None:
     with op.batch_alter_table("images", schema=None) as batch_op:
         batch_op.drop_index("ix_images_user_outlier")
         batch_op.drop_index("ix_images_user_attribute_tags", postgresql_using="gin")
+        batch_op.drop_index("ix_images_user_type")
         batch_op.drop_index("ix_images_user_rating")
         batch_op.drop_index("ix_images_user_garment")
         batch_op.drop_index("ix_images_user_created")
