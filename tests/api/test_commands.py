@@ -292,3 +292,21 @@ async def test_no_speech_provider_answers_503(backend, tmp_path: Path):
     finally:
         await services.close()
     assert_error(resp, 503, "speech_unavailable")
+
+
+async def test_a_refused_action_is_a_reply_and_the_command_is_kept(
+    client: httpx.AsyncClient, user: AuthedUser
+):
+    # Each garment is within the limit; together they are not, so generation refuses it.
+    resp = await process(client, user, "make me 60 dresses and 50 skirts")
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["intent"] == "generate"
+    assert body["job_id"] is None
+    assert body["error"]["code"] == "quantity_too_large"
+    assert body["reply"]
+    history = (await client.get("/api/voice/history", headers=user.headers)).json()
+    assert history["items"][0]["id"] == body["command_id"]
+    assert history["items"][0]["error_code"] == "quantity_too_large"
+    jobs = (await client.get("/api/generations", headers=user.headers)).json()
+    assert jobs["items"] == []

@@ -97,16 +97,28 @@ class CommandService:
             audio_bytes=audio_bytes,
         )
         db.add(command)
-        await db.flush()
+        # Committed first: the command stays in history whatever its action does.
+        await db.commit()
 
         outcome = ActionOutcome()
         action = self._actions.get(parsed["intent"])
         if action is not None and error is None:
-            outcome = await action(db, user_id, command.id, parsed)
+            try:
+                outcome = await action(db, user_id, command.id, parsed)
+            except AppError as exc:
+                # Understood, but the action was refused (budget, provider, ...): say so in
+                # the reply, as a command answer, not as a failed request.
+                await db.rollback()
+                await db.refresh(command)
+                error = {"code": exc.code, "message": exc.message}
+                outcome = ActionOutcome(
+                    reply=f"I understood that, but couldn't do it: {exc.message}"
+                )
         reply = outcome.reply or parsed["reply"]
         command.reply = reply
         command.job_id = outcome.job_id
         command.result = outcome.result or None
+        command.error_code = (error or {}).get("code")
         command.processing_time_ms = round((time.perf_counter() - start) * 1000, 3)
         await db.commit()
         log.info(
@@ -116,7 +128,7 @@ class CommandService:
             source=command.source,
             ms=command.processing_time_ms,
         )
-        return self._result(command.id, parsed, outcome.job_id, reply, start)
+        return self._result(command.id, {**parsed, "error": error}, outcome.job_id, reply, start)
 
     @staticmethod
     def _result(
