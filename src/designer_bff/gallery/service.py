@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import structlog
@@ -81,17 +82,27 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+@lru_cache(maxsize=8192)
+def _tag_parts(tag: str) -> tuple[str, str, bool] | None:
+    """(spec field, value, single-valued?) of a tag; cached: pages repeat the same tags."""
+    prefix, _, value = tag.partition(":")
+    field = _PREFIX_FIELD.get(prefix)
+    if field is None or not value:
+        return None
+    return field, value, prefix in _SCALAR_PREFIXES
+
+
 def spec_summary(garment_type: str | None, tags: Sequence[str] | None) -> dict[str, Any]:
     """Garment type and the main attributes, from the denormalised tags."""
     summary: dict[str, Any] = {}
     if garment_type:
         summary["garment_type"] = garment_type
     for tag in tags or ():
-        prefix, _, value = tag.partition(":")
-        field = _PREFIX_FIELD.get(prefix)
-        if field is None or not value:
+        parts = _tag_parts(tag)
+        if parts is None:
             continue
-        if prefix in _SCALAR_PREFIXES:
+        field, value, scalar = parts
+        if scalar:
             summary.setdefault(field, value)
         else:
             summary.setdefault(field, []).append(value)
