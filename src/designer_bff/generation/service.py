@@ -171,7 +171,12 @@ class GenerationService:
                 )
                 seq += 1
         await db.commit()
-        await self.queue.enqueue(provider_name, total)
+        try:
+            await self.queue.enqueue(provider_name, total)
+        except Exception as exc:
+            # The job is safe in the database; the workers' stall sweep wakes up for it
+            # once the broker answers again. The designer still gets the job.
+            log.warning("enqueue_failed", job_id=str(job.id), error=repr(exc))
         log.info("job_queued", job_id=str(job.id), quantity=total, provider=provider_name)
         await self.events.publish(
             user_id,
