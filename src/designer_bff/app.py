@@ -10,6 +10,10 @@ import socketio
 import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from designer_bff import __version__
 from designer_bff.auth.routes import router as auth_router
@@ -86,7 +90,9 @@ def create_app(
         version=__version__,
         description="An AI design partner for fashion designers.",
         lifespan=lifespan,
+        docs_url=None,  # served below from local files: the API browser must work offline
     )
+    _mount_docs(app)
     app.state.sio = sio
     install_error_handlers(app)
     app.include_router(health_router)
@@ -110,6 +116,21 @@ def create_app(
         RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes
     )
     return app
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """/docs with Swagger UI from the `swagger-ui-bundle-v2` package, not a CDN."""
+    app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+        )
 
 
 def asgi_app(app: FastAPI) -> socketio.ASGIApp:

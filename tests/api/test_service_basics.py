@@ -228,3 +228,14 @@ async def test_api_is_documented(client: httpx.AsyncClient, path: str):
             "/health",
         ):
             assert p in paths
+
+
+async def test_docs_work_offline(client: httpx.AsyncClient):
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    assert "/docs/assets/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
+    js = await client.get("/docs/assets/swagger-ui-bundle.js")
+    assert js.status_code == 200 and len(js.content) > 100_000
+    css = await client.get("/docs/assets/swagger-ui.css")
+    assert css.status_code == 200

@@ -24,7 +24,8 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), geolocation=(), microphone=(self)"),
 ]
-# The OpenAPI browser at /docs loads its script from a CDN, so the strict policy skips it.
+# The API browser at /docs starts Swagger UI with an inline script, so the strict policy
+# skips it (its assets are served locally).
 _CSP = (
     b"default-src 'self'; img-src 'self' data: blob: https:; object-src 'none'; "
     b"frame-ancestors 'none'"
