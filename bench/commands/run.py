@@ -1,7 +1,8 @@
 """Command parser benchmark: accuracy on the labelled set and parse latency.
 
 Run: ``.venv/bin/python bench/commands/run.py [--no-check] [--reps N] [--set/--file PATH]``
-(``bench/commands/holdout.yaml`` is a second set written without looking at the parser).
+(``bench/commands/holdout.yaml`` and ``holdout2.yaml`` are sets written without looking at
+the parser).
 
 Whole-result accuracy counts a command as right when the intent matches, every spec
 field matches (lists compared as sets; fields not labelled must be null/empty), the

@@ -255,3 +255,34 @@ def test_smock_dress_is_a_compound():
     reading = get_taxonomy().resolve("smock dress")
     assert reading is not None
     assert set(reading) == {Attribute("garment_type", "dress"), Attribute("details", "smocking")}
+
+
+def test_joined_word(tax):
+    assert tax.joined_word("jump", "suits") == "jumpsuits"
+    assert tax.joined_word("sweet", "heart") == "sweetheart"
+    # The spaced phrase is a term of its own: keep it.
+    assert tax.joined_word("a", "line") is None
+    assert tax.joined_word("red", "dress") is None
+    assert tax.joined_word("3", "x") is None
+
+
+def test_garment_compounds_get_plurals(tax):
+    assert tax.resolve("maxiskirts") == (
+        Attribute("garment_type", "skirt"),
+        Attribute("length", "maxi"),
+    )
+    assert tax.resolve("sheath dresses") == (
+        Attribute("garment_type", "dress"),
+        Attribute("silhouette", "sheath"),
+    )
+
+
+def test_no_plain_synonym_swallows_a_garment_noun(tax):
+    """A non-garment synonym ending in a garment noun ("sheath dress") would drop the
+    garment; such phrases must be compounds that set both."""
+    garments = {"dress", "dresses", "skirt", "skirts", "gown", "gowns", "top", "tops"}
+    for phrase in ("sheath dress", "shift dress", "slip dress", "wrap dress", "pencil skirt"):
+        reading = tax.resolve(phrase)
+        assert reading is not None
+        assert any(a.family == "garment_type" for a in reading), phrase
+        assert phrase.split()[-1] in garments

@@ -237,6 +237,8 @@ _KEYWORDS = frozenset(
     terminate expenses invoice examples commands""".split()
 )
 
+# Function words never glued onto a neighbour by `_join_split_words` ("glam or" != glamor).
+_JOIN_STOP = frozenset({"a", "an", "the", "or", "and", "no", "not", "in", "on", "of", "to"})
 _DETERMINERS = frozenset({"a", "an", "the", "my", "some", "any", "our", "your", "this", "that"})
 _NUM_WORD_RE = "|".join(sorted([*_UNITS, *_TENS, "a few", "a couple", "few", "couple"], key=len,
                                reverse=True))  # fmt: skip
@@ -358,6 +360,10 @@ def _number_value(words: Sequence[str]) -> int | None:
 
 def _read_number(tokens: Sequence[str], i: int) -> tuple[int, int, bool] | None:
     """(value, tokens consumed, strong) for a quantity starting at tokens[i]."""
+    if tokens[i] == "a" and i + 1 < len(tokens) and tokens[i + 1] in _SCALES:
+        scaled = _read_number(tokens, i + 1)  # "a hundred and twenty"
+        if scaled is not None:
+            return scaled[0], scaled[1] + 1, True
     for size in range(min(_MAX_QUANTITY_PHRASE, len(tokens) - i), 0, -1):
         key = tuple(tokens[i : i + size])
         if key in _QUANTITY_PHRASES:
@@ -388,7 +394,14 @@ def _read_number(tokens: Sequence[str], i: int) -> tuple[int, int, bool] | None:
             tokens[end] in _UNITS
             or tokens[end] in _TENS
             or tokens[end] in _SCALES
-            or (tokens[end] == "and" and end + 1 < len(tokens) and tokens[end + 1] in _UNITS)
+            or (
+                # "one hundred and fifty", "two and a half" is not a quantity
+                tokens[end] == "and"
+                and end > i
+                and tokens[end - 1] in _SCALES
+                and end + 1 < len(tokens)
+                and (tokens[end + 1] in _UNITS or tokens[end + 1] in _TENS)
+            )
         ):
             end += 1
         if end < len(tokens) and tokens[end] == "dozen":
@@ -608,6 +621,7 @@ _COST_RE = _rx(
     r"\bhow much (?:did|have|has|do|am|will|does|is|was|are|money|have i|did i|i)\b"
     r"|\b(?:spend|spent|spending|spends|expenses?|expenditure|billing|bill|bills|invoices?"
     r"|charges|charged|costs?|costing|budget|usage|credits?|tab)\b"
+    r"|\bwhat am i paying\b|\bhow much (?:am i|do i|will i) (?:paying|pay|owe)\b"
     r"|\bhow expensive\b|\bwhat do i owe\b|\bwhat(?: s| is|s)? the damage\b|\brunning total\b"
     r"|\bhow much (?:money |credit )?(?:have i|did i|i ve) (?:used|burned|burnt|gone through)\b"
 )
@@ -641,12 +655,13 @@ _CANCEL_RE = _rx(
     r"|the (?:job|jobs|generation|batch|render|rendering|current|run|queue|request)|all|now"
     r"|right now|those|them|what you re doing)\b"
     r"|\bnever mind\b|\bforget (?:it|that|about it|about that)\b|\bscrap (?:that|it|this)\b"
+    r"|\b(?:scrap|scratch|ditch|drop) (?:that|it|this)\s*(?:,\s*)*$"
     r"|\bdo not (?:make|generate|do|render) (?:that|it|those|them|this)\b|\bcall it off\b"
     r"|\bstop(?: ,| stop| please| now| it| that)*\s*$|\b(?:hold|hang) on\b.*\bstop\b"
     r"|\bhold (?:it|that|everything|off)\s*$"
 )
 _HELP_RE = _rx(
-    r"^(?:help|help me|commands|options|examples|menu|what now|huh)$"
+    r"^(?:help|help me|commands|options|examples|menu|what now|huh)(?: ,)*$"
     r"|\bwhat (?:can|could|should|do) (?:you|i) (?:do|say|ask|type|use)\b"
     r"|\bhow (?:do|does|can|should) (?:i|you|this|it|one) (?:use|work|talk|start|get started)\b"
     r"|\b(?:show|give|list|tell) (?:me )?(?:some |the |a few |all )?(?:examples?|commands"
@@ -655,6 +670,7 @@ _HELP_RE = _rx(
     r"|find|cancel|stop|see|check) (?:a |an |my |the )?(?:collection|board|folder|nightly"
     r"|schedule|favorites|costs?|spend|outliers?)\b"
     r"|\bi am (?:lost|stuck|confused)\b|\bwhat do you do\b|\btutorial\b|\bhow to use\b"
+    r"|\bwhat (?:can|does) (?:this|the) (?:thing|app|tool|bot|assistant) do\b"
     r"|\bwhat (?:is|are) (?:this|you)\b|\bwho are you\b|\bgetting started\b"
     r"|\bwhat (?:kinds? of |sorts? of |types? of )?(?:things|stuff|commands|requests) (?:can|could"
     r"|should|do) (?:i|you)\b|\bcan i ask\b|\bwhat are you able\b|\bwhat else can\b"
@@ -1114,6 +1130,52 @@ def _merge_components(
     return keep_specs, keep_segments, keep_post
 
 
+def _conflicts(first: GarmentSpec, second: GarmentSpec) -> bool:
+    """Whether `second` sets an attribute `first` already has with another value."""
+    for name, value in second.attribute_items():
+        if name == "garment_type":
+            continue
+        current = getattr(first, name)
+        if name in SCALAR_FIELDS:
+            if current is not None and current != value:
+                return True
+        elif current and value not in current:
+            return True
+    return False
+
+
+def _merge_restatements(
+    specs: list[GarmentSpec],
+    segments: list[_Segment],
+    post_attrs: list[list[_Item]],
+    taxonomy: Taxonomy,
+) -> tuple[list[GarmentSpec], list[_Segment], list[list[_Item]]]:
+    """Fold "a coat? a tailored one" into one spec: a comma-joined "a ... one" that only
+    adds to the garment before it restates that garment; "a black dress, a white one"
+    (a clashing attribute) and "a dress and a white one" (a conjunction) stay two."""
+    keep_specs, keep_segments, keep_post = [specs[0]], [segments[0]], [post_attrs[0]]
+    for spec, seg, post in zip(specs[1:], segments[1:], post_attrs[1:], strict=True):
+        prev_items = keep_segments[-1].items
+        head = seg.items[seg.head] if seg.head is not None else None
+        if (
+            head is not None
+            and head.kind == "anaphor"
+            and prev_items
+            and prev_items[-1].word == ","
+            and not any(it.kind == "num" and it.strong for it in seg.items)
+            and not _conflicts(keep_specs[-1], spec)
+        ):
+            for name, value in spec.attribute_items():
+                if name != "garment_type":
+                    _fill_missing(keep_specs[-1], (Attribute(name, value),), taxonomy)
+            keep_post[-1] = keep_post[-1] + post
+            continue
+        keep_specs.append(spec)
+        keep_segments.append(seg)
+        keep_post.append(post)
+    return keep_specs, keep_segments, keep_post
+
+
 def _build_specs(items: list[_Item], taxonomy: Taxonomy) -> tuple[list[GarmentSpec], bool]:
     """One spec per garment; returns (specs, quantity_explicit)."""
     segments = _segments(items)
@@ -1149,6 +1211,8 @@ def _build_specs(items: list[_Item], taxonomy: Taxonomy) -> tuple[list[GarmentSp
 
     if len(specs) > 1:
         specs, segments, post_attrs = _merge_components(specs, segments, post_attrs, taxonomy)
+    if len(specs) > 1:
+        specs, segments, post_attrs = _merge_restatements(specs, segments, post_attrs, taxonomy)
     if len(specs) > 1:
         # "5 dresses and skirts": a bare second garment shares the first one's quantity and
         # attributes.
@@ -1298,6 +1362,7 @@ class CommandParser:
             return ParseResult(intent="unknown", confidence=0.0, reply=_UNKNOWN_REPLY)
         today = (now or datetime.now(UTC)).date()
 
+        tokens = self._join_split_words(tokens)
         corrections = 0
         unknown = 0
         for idx, tok in enumerate(tokens):
@@ -1316,6 +1381,22 @@ class CommandParser:
         s = _extract_clock(s, nightly, extracted)
         ctx = _Context(text, tokens, s, corrections, unknown, extracted)
         return self._dispatch(ctx, max_quantity)
+
+    def _join_split_words(self, tokens: list[str]) -> list[str]:
+        """Rejoin compound words split in two ("jump suits" -> "jumpsuits")."""
+        out: list[str] = []
+        i = 0
+        n = len(tokens)
+        while i < n:
+            if i + 1 < n and not (_JOIN_STOP & {tokens[i], tokens[i + 1]}):
+                joined = self.taxonomy.joined_word(tokens[i], tokens[i + 1])
+                if joined is not None:
+                    out.append(joined)
+                    i += 2
+                    continue
+            out.append(tokens[i])
+            i += 1
+        return out
 
     # -- intents --------------------------------------------------------------------
 

@@ -238,6 +238,7 @@ class Taxonomy:
                         add_generated(pluralize(key), reading)
                     if " " in key:
                         add_generated(key.replace(" ", ""), reading)
+        compound_plurals: dict[str, Reading] = {}
         # A compound is the full meaning of its phrase, so it replaces a plain synonym
         # ("jean jacket" -> jacket + denim rather than just jacket).
         for phrase, assignments in (data.get("compounds") or {}).items():
@@ -245,9 +246,13 @@ class Taxonomy:
             for family, value in reading:
                 if value not in self._values.get(family, ()):
                     raise ValueError(f"compound {phrase!r}: {value!r} is not a {family}")
-            explicit[normalize_phrase(str(phrase))] = [reading]
+            key = normalize_phrase(str(phrase))
+            explicit[key] = [reading]
+            if any(family == "garment_type" for family, _ in reading):
+                compound_plurals[pluralize(key)] = reading  # "maxiskirts", "sheath dresses"
 
         index: dict[str, tuple[Reading, ...]] = {k: (r,) for k, r in generated.items()}
+        index.update({k: (r,) for k, r in compound_plurals.items()})
         for key, readings in explicit.items():
             order = ambiguous.get(key)
             if order:
@@ -306,6 +311,20 @@ class Taxonomy:
             readings = index.get(" ".join(tokens[start:stop]))
             if readings:
                 return PhraseMatch(start, stop - start, readings)
+        return None
+
+    def joined_word(self, first: str, second: str) -> str | None:
+        """The one-word term two tokens spell when written together, or None.
+
+        Speech-to-text and quick typing split compound words ("jump suits", "sweet heart",
+        "over sized"); the pair is read as the joined term when that term is in the
+        taxonomy and the spaced phrase is not a term of its own.
+        """
+        if not (first.isalpha() and second.isalpha()):
+            return None
+        joined = first + second
+        if joined in self._index and f"{first} {second}" not in self._index:
+            return joined
         return None
 
     def canonicalize(self, family: str, text: str) -> str | None:
