@@ -29,9 +29,16 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return float((a & b).sum() / max(1, (a | b).sum()))
 
 
-BASE_DRESS = {"garment_type": "dress", "silhouette": "a-line", "length": "knee",
-              "neckline": "v-neck", "sleeve": "short", "colors": ["red"], "patterns": ["solid"],
-              "fabrics": ["cotton"]}
+BASE_DRESS = {
+    "garment_type": "dress",
+    "silhouette": "a-line",
+    "length": "knee",
+    "neckline": "v-neck",
+    "sleeve": "short",
+    "colors": ["red"],
+    "patterns": ["solid"],
+    "fabrics": ["cotton"],
+}
 
 
 def test_same_seed_gives_identical_bytes() -> None:
@@ -78,7 +85,7 @@ def test_garment_types_have_their_own_constructions() -> None:
     assert _iou(masks["jacket"], masks["vest"]) < 0.75
     assert _iou(masks["coat"], masks["dress"]) < 0.85
     for i, a in enumerate(GARMENTS):
-        for b in GARMENTS[i + 1:]:
+        for b in GARMENTS[i + 1 :]:
             if {a, b} == {"pants", "jeans"}:
                 continue  # same legs; the five-pocket details are checked below
             assert _iou(masks[a], masks[b]) < 0.97, (a, b)
@@ -89,8 +96,16 @@ def test_garment_types_have_their_own_constructions() -> None:
 
 def test_trousers_have_two_legs_with_a_gap() -> None:
     for g in ("pants", "jeans"):
-        m = _mask(_arr({"garment_type": g, "length": "ankle", "silhouette": "straight",
-                        "colors": ["black"]}))
+        m = _mask(
+            _arr(
+                {
+                    "garment_type": g,
+                    "length": "ankle",
+                    "silhouette": "straight",
+                    "colors": ["black"],
+                }
+            )
+        )
         rows = np.where(m.any(axis=1))[0]
         y = int(rows.min() + (rows.max() - rows.min()) * 0.8)  # below the knee
         row = m[y]
@@ -154,18 +169,42 @@ def test_prints_are_drawn_and_solid_is_plain() -> None:
 
     solid = far_fraction({**BASE_DRESS, "colors": ["navy", "white"], "patterns": ["solid"]})
     assert solid < 0.12
-    for pattern in ("striped", "polka-dot", "floral", "plaid", "gingham", "houndstooth",
-                    "paisley", "leopard", "zebra", "geometric", "tie-dye", "color-block",
-                    "check", "camouflage", "abstract"):
-        frac = far_fraction({**BASE_DRESS, "colors": ["navy", "white", "yellow", "red"],
-                             "patterns": [pattern]})
+    for pattern in (
+        "striped",
+        "polka-dot",
+        "floral",
+        "plaid",
+        "gingham",
+        "houndstooth",
+        "paisley",
+        "leopard",
+        "zebra",
+        "geometric",
+        "tie-dye",
+        "color-block",
+        "check",
+        "camouflage",
+        "abstract",
+    ):
+        frac = far_fraction(
+            {**BASE_DRESS, "colors": ["navy", "white", "yellow", "red"], "patterns": [pattern]}
+        )
         assert frac > solid + 0.05, (pattern, frac, solid)
 
 
 def test_stripes_vary_periodically() -> None:
     for seed in range(4):
-        flat = render_flat({**BASE_DRESS, "colors": ["navy", "white"], "patterns": ["striped"],
-                            "length": "maxi", "sleeve": "sleeveless"}, seed, 384)
+        flat = render_flat(
+            {
+                **BASE_DRESS,
+                "colors": ["navy", "white"],
+                "patterns": ["striped"],
+                "length": "maxi",
+                "sleeve": "sleeveless",
+            },
+            seed,
+            384,
+        )
         a = np.asarray(flat.image).astype(np.float64).mean(axis=2)
         m = _mask(np.asarray(flat.image).astype(np.int16))
         ys, xs = np.where(m)
@@ -181,9 +220,16 @@ def test_stripes_vary_periodically() -> None:
 
 def test_exclusions_are_honoured() -> None:
     excluded_colors = [*PALETTES["earth-tones"], "black"]
-    spec = {"garment_type": "dress", "styles": ["bohemian"],
-            "exclude": {"colors": excluded_colors, "patterns": ["floral", "paisley"],
-                        "fabrics": ["chiffon"], "sleeves": ["flutter"]}}
+    spec = {
+        "garment_type": "dress",
+        "styles": ["bohemian"],
+        "exclude": {
+            "colors": excluded_colors,
+            "patterns": ["floral", "paisley"],
+            "fabrics": ["chiffon"],
+            "sleeves": ["flutter"],
+        },
+    }
     for seed in range(40):
         r = render_flat(spec, seed, 64).resolved_spec if seed < 5 else _resolved(spec, seed)
         assert not set(r["colors"]) & set(excluded_colors)
@@ -194,13 +240,15 @@ def test_exclusions_are_honoured() -> None:
 
 def _resolved(spec: dict[str, Any], seed: int) -> dict[str, Any]:
     r = resolve(spec, seed)
-    return {"colors": r.colors, "patterns": [r.pattern], "fabrics": [r.fabric],
-            "sleeve": r.sleeve}
+    return {"colors": r.colors, "patterns": [r.pattern], "fabrics": [r.fabric], "sleeve": r.sleeve}
 
 
 def test_excluded_colour_named_explicitly_is_still_not_drawn() -> None:
-    flat = render_flat({"garment_type": "top", "colors": ["black", "red"],
-                        "exclude": {"colors": ["black"]}}, 1, 128)
+    flat = render_flat(
+        {"garment_type": "top", "colors": ["black", "red"], "exclude": {"colors": ["black"]}},
+        1,
+        128,
+    )
     assert "black" not in flat.resolved_spec["colors"]
     assert flat.resolved_spec["colors"][0] == "red"
 
@@ -220,17 +268,21 @@ def test_bohemian_leans_maxi_floral_and_earth_tones() -> None:
     assert boho[0] > 0.4 and boho[0] > plain[0] * 2
     assert boho[1] > 0.4 and boho[1] > plain[1] * 2
     assert boho[2] > 0.5 and boho[2] > plain[2] * 1.5
-    solid = sum(resolve({"garment_type": "dress", "styles": ["minimalist"]}, s).pattern == "solid"
-                for s in range(200))
+    solid = sum(
+        resolve({"garment_type": "dress", "styles": ["minimalist"]}, s).pattern == "solid"
+        for s in range(200)
+    )
     assert solid > 160
     assert minimal[1] < 0.1
 
 
 def test_seasons_and_occasions_steer() -> None:
-    winter = Counter(resolve({"garment_type": "dress", "seasons": ["winter"]}, s).sleeve
-                     for s in range(200))
-    summer = Counter(resolve({"garment_type": "dress", "seasons": ["summer"]}, s).sleeve
-                     for s in range(200))
+    winter = Counter(
+        resolve({"garment_type": "dress", "seasons": ["winter"]}, s).sleeve for s in range(200)
+    )
+    summer = Counter(
+        resolve({"garment_type": "dress", "seasons": ["summer"]}, s).sleeve for s in range(200)
+    )
     assert winter["long"] > summer["long"] * 3
     bridal = [resolve({"occasions": ["bridal"]}, s) for s in range(60)]
     assert sum(r.garment_type == "gown" for r in bridal) > 30
@@ -238,9 +290,17 @@ def test_seasons_and_occasions_steer() -> None:
 
 
 def test_explicit_attributes_are_always_honoured() -> None:
-    spec = {"garment_type": "dress", "silhouette": "mermaid", "length": "floor",
-            "neckline": "sweetheart", "sleeve": "long", "colors": ["emerald", "gold"],
-            "patterns": ["paisley"], "fabrics": ["velvet"], "styles": ["minimalist"]}
+    spec = {
+        "garment_type": "dress",
+        "silhouette": "mermaid",
+        "length": "floor",
+        "neckline": "sweetheart",
+        "sleeve": "long",
+        "colors": ["emerald", "gold"],
+        "patterns": ["paisley"],
+        "fabrics": ["velvet"],
+        "styles": ["minimalist"],
+    }
     for seed in range(10):
         r = render_flat(spec, seed, 64).resolved_spec
         for key in ("garment_type", "silhouette", "length", "neckline", "sleeve"):
@@ -258,9 +318,17 @@ def test_missing_garment_type_comes_from_hints_or_defaults_to_dress() -> None:
 
 def test_unknown_and_malformed_values_do_not_crash() -> None:
     specs: list[Any] = [
-        {"garment_type": "spaceship", "colors": ["ultraviolet", 5, None], "patterns": "plaid-ish",
-         "details": ["jetpack", "bow"], "exclude": {"colors": "black", "foo": [1]},
-         "sleeve": ["long"], "length": 12, "styles": "boho", "fabrics": [{"x": 1}]},
+        {
+            "garment_type": "spaceship",
+            "colors": ["ultraviolet", 5, None],
+            "patterns": "plaid-ish",
+            "details": ["jetpack", "bow"],
+            "exclude": {"colors": "black", "foo": [1]},
+            "sleeve": ["long"],
+            "length": 12,
+            "styles": "boho",
+            "fabrics": [{"x": 1}],
+        },
         {"garment_type": None, "exclude": None, "colors": "Navy Blue", "quantity": "ten"},
         {"garment_type": "Trousers", "neckline": "v-neck", "sleeve": "puff"},
         {"garment_type": "hoodie", "neckline": "sweetheart", "sleeve": "strapless"},
@@ -268,8 +336,7 @@ def test_unknown_and_malformed_values_do_not_crash() -> None:
         {"garment_type": "dress", "neckline": "halter", "sleeve": "long"},
         {"garment_type": "jacket", "sleeve": "sleeveless", "neckline": "off-shoulder"},
         {"garment_type": "swimsuit", "neckline": "one-shoulder", "details": ["cutout"]},
-        {"exclude": {"colors": list(COLORS), "patterns": ["solid"],
-                     "garment_types": ["dress"]}},
+        {"exclude": {"colors": list(COLORS), "patterns": ["solid"], "garment_types": ["dress"]}},
         "not a mapping",
     ]
     for i, spec in enumerate(specs):
@@ -312,3 +379,47 @@ def test_size_parameter_and_svg_dimensions() -> None:
     assert root.attrib["width"] == "300"
     with pytest.raises(ValueError):
         render_flat({}, 1, 4)
+
+
+def test_cropped_oversized_bodies_render_for_every_garment_and_seed() -> None:
+    # Regression: a cropped hem above a dropped underarm left a side seam with no points.
+    from designer_bff.generation.renderer import render_flat as render
+
+    garments = [
+        "dress",
+        "gown",
+        "top",
+        "blouse",
+        "shirt",
+        "t-shirt",
+        "sweater",
+        "cardigan",
+        "skirt",
+        "pants",
+        "jeans",
+        "shorts",
+        "jumpsuit",
+        "romper",
+        "jacket",
+        "blazer",
+        "coat",
+        "trench-coat",
+        "vest",
+        "suit",
+        "hoodie",
+        "corset",
+        "bodysuit",
+        "swimsuit",
+        "kimono",
+    ]
+    for garment in garments:
+        for seed in range(12):
+            flat = render(
+                {"garment_type": garment, "length": "cropped", "silhouette": "oversized"},
+                seed,
+                size=64,
+            )
+            assert flat.image.size == (64, 64)
+    for seed in (8, 37):  # seeds that once failed with an unspecified length
+        render({"garment_type": "vest"}, seed, size=64)
+        render({"garment_type": "cardigan"}, seed, size=64)

@@ -37,42 +37,103 @@ from .sketch import FRAMES, Frame, Sketch
 from .spec_resolve import Resolved
 
 DRESS_HEM: dict[str | None, float] = {
-    "mini": 76.0, "knee": 98.0, "midi": 118.0, "maxi": 140.0, "ankle": 138.0, "floor": 150.0,
-    "cropped": 70.0, None: 98.0,
+    "mini": 76.0,
+    "knee": 98.0,
+    "midi": 118.0,
+    "maxi": 140.0,
+    "ankle": 138.0,
+    "floor": 150.0,
+    "cropped": 70.0,
+    None: 98.0,
 }
 TOP_HEM: dict[str | None, float] = {
-    None: 60.0, "cropped": 34.0, "mini": 64.0, "knee": 74.0, "midi": 80.0, "maxi": 82.0,
-    "floor": 82.0, "ankle": 82.0,
+    None: 60.0,
+    "cropped": 34.0,
+    "mini": 64.0,
+    "knee": 74.0,
+    "midi": 80.0,
+    "maxi": 82.0,
+    "floor": 82.0,
+    "ankle": 82.0,
 }
 JACKET_HEM: dict[str | None, float] = {
-    None: 63.0, "cropped": 38.0, "mini": 70.0, "knee": 80.0, "midi": 82.0, "maxi": 82.0,
-    "floor": 82.0, "ankle": 82.0,
+    None: 63.0,
+    "cropped": 38.0,
+    "mini": 70.0,
+    "knee": 80.0,
+    "midi": 82.0,
+    "maxi": 82.0,
+    "floor": 82.0,
+    "ankle": 82.0,
 }
 COAT_HEM: dict[str | None, float] = {
-    None: 100.0, "mini": 80.0, "cropped": 66.0, "knee": 100.0, "midi": 118.0, "maxi": 138.0,
-    "ankle": 138.0, "floor": 146.0,
+    None: 100.0,
+    "mini": 80.0,
+    "cropped": 66.0,
+    "knee": 100.0,
+    "midi": 118.0,
+    "maxi": 138.0,
+    "ankle": 138.0,
+    "floor": 146.0,
 }
 PANTS_HEM: dict[str | None, float] = {
-    None: 140.0, "ankle": 140.0, "floor": 150.0, "maxi": 150.0, "cropped": 124.0,
-    "midi": 120.0, "knee": 100.0, "mini": 78.0,
+    None: 140.0,
+    "ankle": 140.0,
+    "floor": 150.0,
+    "maxi": 150.0,
+    "cropped": 124.0,
+    "midi": 120.0,
+    "knee": 100.0,
+    "mini": 78.0,
 }
 SHORTS_HEM: dict[str | None, float] = {
-    None: 80.0, "mini": 74.0, "cropped": 72.0, "knee": 97.0, "midi": 97.0, "maxi": 97.0,
-    "floor": 97.0, "ankle": 97.0,
+    None: 80.0,
+    "mini": 74.0,
+    "cropped": 72.0,
+    "knee": 97.0,
+    "midi": 97.0,
+    "maxi": 97.0,
+    "floor": 97.0,
+    "ankle": 97.0,
 }
 KIMONO_HEM: dict[str | None, float] = {
-    None: 66.0, "cropped": 50.0, "mini": 78.0, "knee": 100.0, "midi": 118.0, "maxi": 138.0,
-    "ankle": 138.0, "floor": 146.0,
+    None: 66.0,
+    "cropped": 50.0,
+    "mini": 78.0,
+    "knee": 100.0,
+    "midi": 118.0,
+    "maxi": 138.0,
+    "ankle": 138.0,
+    "floor": 146.0,
 }
 
 FRAME_OF: dict[str, str] = {
-    "dress": "full", "gown": "full", "jumpsuit": "full", "coat": "full", "trench-coat": "full",
-    "kimono": "full", "suit": "full", "skirt": "bottom", "pants": "bottom", "jeans": "bottom",
-    "shorts": "shorts", "romper": "romper",
+    "dress": "full",
+    "gown": "full",
+    "jumpsuit": "full",
+    "coat": "full",
+    "trench-coat": "full",
+    "kimono": "full",
+    "suit": "full",
+    "skirt": "bottom",
+    "pants": "bottom",
+    "jeans": "bottom",
+    "shorts": "shorts",
+    "romper": "romper",
 }
 
-ONE_PIECE = {"sheath", "bodycon", "shift", "slip", "straight", "relaxed", "oversized", "boxy",
-             "tailored", "pencil"}
+ONE_PIECE = {
+    "sheath",
+    "bodycon",
+    "shift",
+    "slip",
+    "straight",
+    "relaxed",
+    "oversized",
+    "boxy",
+    "tailored",
+    "pencil",
+}
 
 
 @dataclass(slots=True)
@@ -101,13 +162,24 @@ def _inner_back(sk: Sketch, c: Ctx, top: Top) -> None:
     sk.piece(symmetric(half), shade=c.shade)
 
 
-def _sleeves(sk: Sketch, c: Ctx, top: Top, kind: str | None, *, cuff_rib: bool = False,
-             cuffed: bool = True, hem_stitch: bool = False, angle_bias: float = 0.0,
-             length_scale: float = 1.0, buttons: int = 0) -> None:
+def _sleeves(
+    sk: Sketch,
+    c: Ctx,
+    top: Top,
+    kind: str | None,
+    *,
+    cuff_rib: bool = False,
+    cuffed: bool = True,
+    hem_stitch: bool = False,
+    angle_bias: float = 0.0,
+    length_scale: float = 1.0,
+    buttons: int = 0,
+) -> None:
     if kind not in REAL_SLEEVES or top.sp is None:
         return
-    g = sleeve(kind, top.sp, top.ua, cuffed=cuffed, angle_bias=angle_bias,
-               length_scale=length_scale)
+    g = sleeve(
+        kind, top.sp, top.ua, cuffed=cuffed, angle_bias=angle_bias, length_scale=length_scale
+    )
     sides = []
     if top.right_sleeve:
         sides.append(g)
@@ -159,15 +231,25 @@ def _band(x0: float, x1: float, y0: float, y1: float, steps: int = 8) -> list[Pt
 
 def _side(fit: Fit, ua: Pt, hem_y: float, hem_x: float | None = None) -> list[Pt]:
     """Side seam from the underarm through waist and hip down to hem_y."""
+    # A cropped hem on a dropped (oversized) underarm could sit above the underarm: keep
+    # a minimal side seam so every cropped body still has sides.
+    hem_y = max(hem_y, ua[1] + 6.0)
     ctrl: list[Pt] = [ua]
     if hem_y > WAIST_Y + 4:
         ctrl.append((fit.waist_x, WAIST_Y))
     if hem_y > HIP_Y - 2:
         ctrl.append((fit.hip_x, HIP_Y))
-    end_x = hem_x if hem_x is not None else (
-        fit.hip_x if hem_y >= HIP_Y else fit.waist_x + (fit.hip_x - fit.waist_x)
-        * max(0.0, hem_y - WAIST_Y) / (HIP_Y - WAIST_Y) if hem_y > WAIST_Y else
-        ua[0] + (fit.waist_x - ua[0]) * (hem_y - ua[1]) / (WAIST_Y - ua[1])
+    end_x = (
+        hem_x
+        if hem_x is not None
+        else (
+            fit.hip_x
+            if hem_y >= HIP_Y
+            else fit.waist_x
+            + (fit.hip_x - fit.waist_x) * max(0.0, hem_y - WAIST_Y) / (HIP_Y - WAIST_Y)
+            if hem_y > WAIST_Y
+            else ua[0] + (fit.waist_x - ua[0]) * (hem_y - ua[1]) / (WAIST_Y - ua[1])
+        )
     )
     if ctrl[-1][1] < hem_y - 0.5:
         ctrl.append((end_x, hem_y))
@@ -213,8 +295,12 @@ def _neck_trims(sk: Sketch, c: Ctx, top: Top, neckline: str | None, *, knit: boo
         _rib_lines_along(sk, full, fullb, 22)
     else:
         # a narrow facing stitched around the neckline
-        sk.stitch([*mirror_x(list(reversed(offset_polyline(front, -1.0))))[:-1],
-                   *offset_polyline(front, -1.0)])
+        sk.stitch(
+            [
+                *mirror_x(list(reversed(offset_polyline(front, -1.0))))[:-1],
+                *offset_polyline(front, -1.0),
+            ]
+        )
 
 
 def _rib_lines_along(sk: Sketch, a: list[Pt], b: list[Pt], n: int) -> None:
@@ -231,20 +317,35 @@ def _arc_row(x0: float, x1: float, y: float, sag: float, n: int = 10) -> list[Pt
 def _shirt_collar(sk: Sketch, c: Ctx, front: list[Pt]) -> None:
     nx = front[-1][0]
     # collar stand and fall seen around the back of the neck
-    back = [(-nx - 1.4, 0.4), *quad((-nx - 1.4, 0.4), (0.0, -4.4), (nx + 1.4, 0.4), 10),
-            (nx, 1.0), *quad((nx, 1.0), (0.0, -1.4), (-nx, 1.0), 10)]
+    back = [
+        (-nx - 1.4, 0.4),
+        *quad((-nx - 1.4, 0.4), (0.0, -4.4), (nx + 1.4, 0.4), 10),
+        (nx, 1.0),
+        *quad((nx, 1.0), (0.0, -1.4), (-nx, 1.0), 10),
+    ]
     sk.piece(back)
-    leaf = [(0.3, front[0][1] - 0.2), (nx + 0.3, -0.6), (nx + 3.6, 2.2), (6.4, 11.6),
-            (0.6, front[0][1] + 0.9)]
-    leaf = [leaf[0], *quad(leaf[0], (3.0, 1.0), leaf[1], 6), leaf[2],
-            *quad(leaf[2], (nx + 2.0, 7.0), leaf[3], 5), leaf[4]]
+    leaf = [
+        (0.3, front[0][1] - 0.2),
+        (nx + 0.3, -0.6),
+        (nx + 3.6, 2.2),
+        (6.4, 11.6),
+        (0.6, front[0][1] + 0.9),
+    ]
+    leaf = [
+        leaf[0],
+        *quad(leaf[0], (3.0, 1.0), leaf[1], 6),
+        leaf[2],
+        *quad(leaf[2], (nx + 2.0, 7.0), leaf[3], 5),
+        leaf[4],
+    ]
     for side in (leaf, mirror_x(leaf)):
         sk.piece(side)
         sk.stitch(offset_polyline(side[-6:-1], 1.0 if side is leaf else -1.0))
 
 
-def _placket(sk: Sketch, y0: float, y1: float, n_buttons: int, width: float = 1.6,
-             fabric: str = "main") -> None:
+def _placket(
+    sk: Sketch, y0: float, y1: float, n_buttons: int, width: float = 1.6, fabric: str = "main"
+) -> None:
     sk.piece(_band(-width, width, y0, y1, 2), fabric=fabric, outline_w=1.6)
     sk.stitch([(-width + 0.5, y0 + 0.4), (-width + 0.5, y1 - 0.4)])
     if n_buttons:
@@ -253,11 +354,13 @@ def _placket(sk: Sketch, y0: float, y1: float, n_buttons: int, width: float = 1.
             sk.button((0.0, y0 + 2.0 + k * step), 0.62)
 
 
-def _belt(sk: Sketch, y: float, half_w: float, c: Ctx, *, tie: bool = False,
-          fabric: str = "contrast") -> None:
+def _belt(
+    sk: Sketch, y: float, half_w: float, c: Ctx, *, tie: bool = False, fabric: str = "contrast"
+) -> None:
     h = 3.2
-    sk.piece(_band(-half_w - 0.4, half_w + 0.4, y - h / 2, y + h / 2, 8), fabric=fabric,
-             outline_w=1.8)
+    sk.piece(
+        _band(-half_w - 0.4, half_w + 0.4, y - h / 2, y + h / 2, 8), fabric=fabric, outline_w=1.8
+    )
     if tie:
         _bow(sk, (half_w * 0.35, y), 1.0, fabric)
         return
@@ -272,12 +375,18 @@ def _belt(sk: Sketch, y: float, half_w: float, c: Ctx, *, tie: bool = False,
 def _bow(sk: Sketch, p: Pt, scale: float, fabric: str = "contrast") -> None:
     x, y = p
     s = scale
-    loop_r = [(x, y), *cubic((x, y), (x + 3 * s, y - 3.2 * s), (x + 5.5 * s, y - 2.2 * s),
-                            (x + 5.2 * s, y), 6),
-              *cubic((x + 5.2 * s, y), (x + 5.5 * s, y + 2.4 * s), (x + 3 * s, y + 3.0 * s),
-                     (x, y), 6)]
-    tail_r = [(x + 0.4 * s, y + 0.6 * s), (x + 3.2 * s, y + 7.5 * s), (x + 1.8 * s, y + 7.0 * s),
-              (x + 0.8 * s, y + 7.8 * s), (x - 0.3 * s, y + 1.0 * s)]
+    loop_r = [
+        (x, y),
+        *cubic((x, y), (x + 3 * s, y - 3.2 * s), (x + 5.5 * s, y - 2.2 * s), (x + 5.2 * s, y), 6),
+        *cubic((x + 5.2 * s, y), (x + 5.5 * s, y + 2.4 * s), (x + 3 * s, y + 3.0 * s), (x, y), 6),
+    ]
+    tail_r = [
+        (x + 0.4 * s, y + 0.6 * s),
+        (x + 3.2 * s, y + 7.5 * s),
+        (x + 1.8 * s, y + 7.0 * s),
+        (x + 0.8 * s, y + 7.8 * s),
+        (x - 0.3 * s, y + 1.0 * s),
+    ]
     tail_l = [(2 * x - px, py) for px, py in tail_r]
     loop_l = [(2 * x - px, py) for px, py in loop_r]
     for poly in (tail_r, tail_l, loop_r, loop_l):
@@ -321,9 +430,14 @@ def _skirt_details(sk: Sketch, c: Ctx, box: SkirtBox) -> None:
     if c.wants("pockets"):
         for s in (1, -1):
             x = box.waist_x * 0.92 * s
-            sk.seam([(x, box.waist_y + 1.5),
-                     (x + 3.2 * s, box.waist_y + 4.5), (box.waist_x * 1.06 * s + 0.6 * s,
-                                                       box.waist_y + 11.0)], width=1.2)
+            sk.seam(
+                [
+                    (x, box.waist_y + 1.5),
+                    (x + 3.2 * s, box.waist_y + 4.5),
+                    (box.waist_x * 1.06 * s + 0.6 * s, box.waist_y + 11.0),
+                ],
+                width=1.2,
+            )
         sk.detail("pockets")
     if c.wants("fringe"):
         steps = int(box.hem_x * 1.2)
@@ -339,9 +453,15 @@ def _skirt_details(sk: Sketch, c: Ctx, box: SkirtBox) -> None:
         for k in range(-n, n):
             x0 = box.hem_x * k / n
             x1 = box.hem_x * (k + 1) / n
-            pts += [(x0, box.hem_y - 1.4), *quad((x0, box.hem_y - 1.4),
-                                                 ((x0 + x1) / 2, box.hem_y + 0.6),
-                                                 (x1, box.hem_y - 1.4), 3)]
+            pts += [
+                (x0, box.hem_y - 1.4),
+                *quad(
+                    (x0, box.hem_y - 1.4),
+                    ((x0 + x1) / 2, box.hem_y + 0.6),
+                    (x1, box.hem_y - 1.4),
+                    3,
+                ),
+            ]
         sk.seam(pts, width=1.0)
         sk.detail("lace-trim")
 
@@ -353,8 +473,12 @@ def _ruffle_hem(sk: Sketch, c: Ctx, box: SkirtBox) -> float:
     x1 = box.hem_x + 4.0
     y1 = box.hem_y + depth
     hem_pts, cusps = hem(x1, y1, 1.5, max(4, int(x1 / 4)), 1.2)
-    half = [(0.0, y0 + 1.0), *quad((0.0, y0 + 1.0), (x0 * 0.6, y0 + 0.6), (x0, y0), 6),
-            (x1, y1), *hem_pts]
+    half = [
+        (0.0, y0 + 1.0),
+        *quad((0.0, y0 + 1.0), (x0 * 0.6, y0 + 0.6), (x0, y0), 6),
+        (x1, y1),
+        *hem_pts,
+    ]
     sk.piece(symmetric(half))
     for cx, cy in cusps:
         for s in (1, -1):
@@ -387,29 +511,52 @@ def draw_dress(sk: Sketch, c: Ctx, gown: bool = False) -> None:
         if sil == "tiered":
             box = _tiers(sk, c, waist_y, waist_x, hem_y, volume)
         else:
-            skirt_sil = {"peplum": "pencil", "wide-leg": "a-line", "empire": "a-line",
-                         "wrap": "a-line"}.get(sil, sil)
-            g = skirt(skirt_sil, waist_y, waist_x, hem_y, fit.hip_x + (3 if sil == "empire"
-                                                                          else 0), volume)
+            skirt_sil = {
+                "peplum": "pencil",
+                "wide-leg": "a-line",
+                "empire": "a-line",
+                "wrap": "a-line",
+            }.get(sil, sil)
+            g = skirt(
+                skirt_sil,
+                waist_y,
+                waist_x,
+                hem_y,
+                fit.hip_x + (3 if sil == "empire" else 0),
+                volume,
+            )
             sk.piece(symmetric(g.half))
             for f in g.folds:
                 sk.seam(f, width=1.1)
                 sk.seam(mirror_x(f), width=1.1)
             if sil == "wrap":
-                sk.outline_line(cubic((-waist_x + 1.0, waist_y + 0.5), (-2.0, waist_y + 14),
-                                      (g.hem_x * 0.35, hem_y - 20), (g.hem_x * 0.55, hem_y + 1.8),
-                                      12), width=2.0)
-            box = SkirtBox(waist_y, waist_x, hem_y, g.hem_x,
-                           sil in ("fit-and-flare", "flared", "ball-gown"))
+                sk.outline_line(
+                    cubic(
+                        (-waist_x + 1.0, waist_y + 0.5),
+                        (-2.0, waist_y + 14),
+                        (g.hem_x * 0.35, hem_y - 20),
+                        (g.hem_x * 0.55, hem_y + 1.8),
+                        12,
+                    ),
+                    width=2.0,
+                )
+            box = SkirtBox(
+                waist_y, waist_x, hem_y, g.hem_x, sil in ("fit-and-flare", "flared", "ball-gown")
+            )
             if sil == "peplum":
                 _peplum(sk, waist_y, waist_x)
         if c.wants("ruffle"):
             box.hem_y = _ruffle_hem(sk, c, box)
         _skirt_details(sk, c, box)
         _sleeves(sk, c, top, r.sleeve)
-        bottom = [*_side(fit, top.ua, waist_y, waist_x), (waist_x, waist_y),
-                  *[(waist_x * (1 - i / 6), waist_y + 0.3 * math.sin(math.pi * i / 12))
-                    for i in range(1, 7)]]
+        bottom = [
+            *_side(fit, top.ua, waist_y, waist_x),
+            (waist_x, waist_y),
+            *[
+                (waist_x * (1 - i / 6), waist_y + 0.3 * math.sin(math.pi * i / 12))
+                for i in range(1, 7)
+            ],
+        ]
         sk.piece(_outline(top, bottom))
         _bodice_seams(sk, c, top, waist_y)
         if sil == "wrap":
@@ -420,8 +567,16 @@ def draw_dress(sk: Sketch, c: Ctx, gown: bool = False) -> None:
                 start = (-nx, shoulder_y(fit, nx))
             else:
                 start = (-6.0, _edge_y(top.left, 6.0) + 0.3)
-            sk.outline_line(cubic(start, (-3.0, max(16.0, start[1] + 4)), (6.0, 30.0),
-                                  (waist_x - 0.5, waist_y), 10), width=2.0)
+            sk.outline_line(
+                cubic(
+                    start,
+                    (-3.0, max(16.0, start[1] + 4)),
+                    (6.0, 30.0),
+                    (waist_x - 0.5, waist_y),
+                    10,
+                ),
+                width=2.0,
+            )
             if not c.wants("belt"):
                 _bow(sk, (waist_x - 1.0, waist_y), 0.9, "main")
                 sk.detail("tie")
@@ -464,8 +619,18 @@ def _one_piece(sk: Sketch, c: Ctx, top: Top, hem_y: float, sil: str) -> SkirtBox
     if sil in ("sheath", "bodycon", "tailored", "pencil"):
         for s in (1, -1):
             x = fit.waist_x * 0.5
-            sk.seam(spline([(x * s * 1.05, 17.0), (x * s, WAIST_Y), (x * 1.15 * s, HIP_Y + 4),
-                            (g.hem_x * 0.52 * s, hem_y + 0.8)], 6), width=1.1)
+            sk.seam(
+                spline(
+                    [
+                        (x * s * 1.05, 17.0),
+                        (x * s, WAIST_Y),
+                        (x * 1.15 * s, HIP_Y + 4),
+                        (g.hem_x * 0.52 * s, hem_y + 0.8),
+                    ],
+                    6,
+                ),
+                width=1.1,
+            )
     elif sil in ("shift", "straight", "relaxed", "boxy", "oversized"):
         for s in (1, -1):
             sk.seam([(fit.waist_x * 0.6 * s, 24.0), (fit.waist_x * 0.62 * s, 31.0)], width=1.1)
@@ -481,33 +646,62 @@ def _mermaid(sk: Sketch, c: Ctx, top: Top, hem_y: float) -> SkirtBox:
     fit = c.fit
     knee = min(98.0, hem_y - 18.0) if hem_y > 80 else hem_y - 8.0
     flare_x = min(fit.hip_x + 16.0 + 0.15 * (hem_y - knee), 44.0)
-    body_side = spline([top.ua, (fit.waist_x, WAIST_Y), (fit.hip_x, HIP_Y),
-                        (fit.hip_x - 3.8, knee)], 7)[1:]
+    body_side = spline(
+        [top.ua, (fit.waist_x, WAIST_Y), (fit.hip_x, HIP_Y), (fit.hip_x - 3.8, knee)], 7
+    )[1:]
     hem_pts, cusps = hem(flare_x, hem_y, 2.5, max(3, int(flare_x / 6)), 1.6)
     kx = fit.hip_x - 3.8
-    flounce = [(0.0, knee - 1.0), (kx - 0.3, knee - 1.0),
-               *cubic((kx - 0.3, knee - 1.0), (kx + 1.0, knee + 8.0),
-                      (flare_x - 5.0, hem_y - 6.0), (flare_x, hem_y), 10), *hem_pts]
+    flounce = [
+        (0.0, knee - 1.0),
+        (kx - 0.3, knee - 1.0),
+        *cubic(
+            (kx - 0.3, knee - 1.0),
+            (kx + 1.0, knee + 8.0),
+            (flare_x - 5.0, hem_y - 6.0),
+            (flare_x, hem_y),
+            10,
+        ),
+        *hem_pts,
+    ]
     sk.piece(symmetric(flounce))
     for cx, cy in cusps:
         for s in (1, -1):
-            sk.seam(quad((cx * s, cy), (cx * 0.8 * s, cy - (hem_y - knee) * 0.5),
-                         (kx * cx / flare_x * s, knee + 1.0), 6), width=1.1)
+            sk.seam(
+                quad(
+                    (cx * s, cy),
+                    (cx * 0.8 * s, cy - (hem_y - knee) * 0.5),
+                    (kx * cx / flare_x * s, knee + 1.0),
+                    6,
+                ),
+                width=1.1,
+            )
     _sleeves(sk, c, top, c.r.sleeve)
-    bottom = [*body_side, *[(kx * (1 - i / 8), knee + 0.6 * math.sin(math.pi * i / 16))
-                            for i in range(1, 9)]]
+    bottom = [
+        *body_side,
+        *[(kx * (1 - i / 8), knee + 0.6 * math.sin(math.pi * i / 16)) for i in range(1, 9)],
+    ]
     sk.piece(_outline(top, bottom))
     for s in (1, -1):
-        sk.seam(spline([(fit.waist_x * 0.5 * s, 17.0), (fit.waist_x * 0.48 * s, WAIST_Y),
-                        (fit.hip_x * 0.55 * s, HIP_Y), (kx * 0.5 * s, knee + 0.3)], 6),
-                width=1.1)
+        sk.seam(
+            spline(
+                [
+                    (fit.waist_x * 0.5 * s, 17.0),
+                    (fit.waist_x * 0.48 * s, WAIST_Y),
+                    (fit.hip_x * 0.55 * s, HIP_Y),
+                    (kx * 0.5 * s, knee + 0.3),
+                ],
+                6,
+            ),
+            width=1.1,
+        )
     box = SkirtBox(WAIST_Y, fit.waist_x, hem_y, flare_x, True)
     _skirt_details(sk, c, box)
     return box
 
 
-def _tiers(sk: Sketch, c: Ctx, waist_y: float, waist_x: float, hem_y: float,
-           volume: float) -> SkirtBox:
+def _tiers(
+    sk: Sketch, c: Ctx, waist_y: float, waist_x: float, hem_y: float, volume: float
+) -> SkirtBox:
     length = hem_y - waist_y
     n = 3 if length > 45 else 2
     edges = [waist_y + length * k / n for k in range(n + 1)]
@@ -522,8 +716,12 @@ def _tiers(sk: Sketch, c: Ctx, waist_y: float, waist_x: float, hem_y: float,
         y0, y1 = edges[k], edges[k + 1]
         xt, xb = widths[k]
         hp, cusps = hem(xb, y1, 1.2, max(3, int(xb / 6)), 0.9)
-        half = [(0.0, y0), (xt, y0), *quad((xt, y0), (xt + (xb - xt) * 0.3, (y0 + y1) / 2),
-                                           (xb, y1), 6), *hp]
+        half = [
+            (0.0, y0),
+            (xt, y0),
+            *quad((xt, y0), (xt + (xb - xt) * 0.3, (y0 + y1) / 2), (xb, y1), 6),
+            *hp,
+        ]
         sk.piece(symmetric(half))
         for i in range(-int(xt / 1.6), int(xt / 1.6) + 1):
             x = i * 1.6
@@ -536,8 +734,12 @@ def _tiers(sk: Sketch, c: Ctx, waist_y: float, waist_x: float, hem_y: float,
 
 def _peplum(sk: Sketch, y: float, x: float) -> None:
     hp, cusps = hem(x + 8.0, y + 11.0, 1.5, 4, 1.2)
-    half = [(0.0, y - 0.5), (x, y - 0.5), *quad((x, y - 0.5), (x + 3.0, y + 4.0),
-                                                (x + 8.0, y + 11.0), 6), *hp]
+    half = [
+        (0.0, y - 0.5),
+        (x, y - 0.5),
+        *quad((x, y - 0.5), (x + 3.0, y + 4.0), (x + 8.0, y + 11.0), 6),
+        *hp,
+    ]
     sk.piece(symmetric(half))
     for cx, cy in cusps:
         for s in (1, -1):
@@ -563,8 +765,10 @@ def _common_top_details(sk: Sketch, c: Ctx, top: Top, waist_y: float, hem_y: flo
         y = (top.neck_front[0][1] if top.neck_front else 14.0) + 4.0
         for k in range(-2, 3):
             x, yy = k * 3.6, y + abs(k) * -1.2
-            petals = [ellipse_pts(x + 0.9 * math.cos(a), yy + 0.9 * math.sin(a), 0.75, 0.45, a, 8)
-                      for a in (0.0, 1.26, 2.51, 3.77, 5.03)]
+            petals = [
+                ellipse_pts(x + 0.9 * math.cos(a), yy + 0.9 * math.sin(a), 0.75, 0.45, a, 8)
+                for a in (0.0, 1.26, 2.51, 3.77, 5.03)
+            ]
             for p in petals:
                 sk.fill_shape(p, (196, 72, 60) if k % 2 else (214, 170, 60))
             sk.dot((x, yy), 0.35, (60, 90, 50))
@@ -573,8 +777,7 @@ def _common_top_details(sk: Sketch, c: Ctx, top: Top, waist_y: float, hem_y: flo
         for k in range(5):
             y = waist_y - 10.0 + k * 2.2
             w = fit.waist_x - 0.6
-            sk.seam([(x * w / 12, y + 0.5 * math.sin(x * 1.3)) for x in range(-12, 13)],
-                    width=0.8)
+            sk.seam([(x * w / 12, y + 0.5 * math.sin(x * 1.3)) for x in range(-12, 13)], width=0.8)
         sk.detail("smocking")
     if c.wants("cutout") and hem_y > waist_y:
         for s in (1, -1):
@@ -605,27 +808,60 @@ def draw_skirt(sk: Sketch, c: Ctx) -> None:
         kx = fit.hip_x - 3.5
         flare = min(kx + 16.0, 40.0)
         hp, _ = hem(flare, hem_y, 2.5, 4, 1.5)
-        sk.piece(symmetric([(0.0, knee - 1), (kx, knee - 1),
-                            *cubic((kx, knee - 1), (kx + 1, knee + 6), (flare - 4, hem_y - 5),
-                                   (flare, hem_y), 10), *hp]))
-        sk.piece(symmetric([(0.0, wb_bot), (waist_x, wb_bot),
-                            *spline([(waist_x, wb_bot), (fit.hip_x, HIP_Y), (kx, knee)], 7)[1:],
-                            *[(kx * (1 - i / 6), knee) for i in range(1, 7)]]))
+        sk.piece(
+            symmetric(
+                [
+                    (0.0, knee - 1),
+                    (kx, knee - 1),
+                    *cubic(
+                        (kx, knee - 1),
+                        (kx + 1, knee + 6),
+                        (flare - 4, hem_y - 5),
+                        (flare, hem_y),
+                        10,
+                    ),
+                    *hp,
+                ]
+            )
+        )
+        sk.piece(
+            symmetric(
+                [
+                    (0.0, wb_bot),
+                    (waist_x, wb_bot),
+                    *spline([(waist_x, wb_bot), (fit.hip_x, HIP_Y), (kx, knee)], 7)[1:],
+                    *[(kx * (1 - i / 6), knee) for i in range(1, 7)],
+                ]
+            )
+        )
         box = SkirtBox(wb_bot, waist_x, hem_y, flare, True)
     else:
-        skirt_sil = {"wrap": "a-line", "wide-leg": "a-line", "empire": "a-line",
-                     "peplum": "pencil", "shift": "straight"}.get(sil, sil)
+        skirt_sil = {
+            "wrap": "a-line",
+            "wide-leg": "a-line",
+            "empire": "a-line",
+            "peplum": "pencil",
+            "shift": "straight",
+        }.get(sil, sil)
         g = skirt(skirt_sil, wb_bot, waist_x, hem_y, fit.hip_x + 0.5)
         sk.piece(symmetric(g.half))
         for f in g.folds:
             sk.seam(f, width=1.1)
             sk.seam(mirror_x(f), width=1.1)
-        box = SkirtBox(wb_bot, waist_x, hem_y, g.hem_x,
-                       skirt_sil in ("fit-and-flare", "flared", "ball-gown"))
+        box = SkirtBox(
+            wb_bot, waist_x, hem_y, g.hem_x, skirt_sil in ("fit-and-flare", "flared", "ball-gown")
+        )
         if sil == "wrap":
-            sk.outline_line(cubic((-waist_x + 0.8, wb_bot), (-2.0, wb_bot + 16.0),
-                                  (g.hem_x * 0.3, hem_y - 18.0), (g.hem_x * 0.5, hem_y + 1.5),
-                                  12), width=2.0)
+            sk.outline_line(
+                cubic(
+                    (-waist_x + 0.8, wb_bot),
+                    (-2.0, wb_bot + 16.0),
+                    (g.hem_x * 0.3, hem_y - 18.0),
+                    (g.hem_x * 0.5, hem_y + 1.5),
+                    12,
+                ),
+                width=2.0,
+            )
         if sil == "peplum":
             _peplum(sk, wb_bot, waist_x)
         if skirt_sil in ("pencil", "straight") and not c.wants("slit"):
@@ -657,8 +893,16 @@ def draw_skirt(sk: Sketch, c: Ctx) -> None:
 # --- trousers, jeans, shorts -------------------------------------------------------
 
 
-def _trousers(sk: Sketch, c: Ctx, hem_y: float, *, jeans: bool, sil: str | None,
-              waist_y: float = WAIST_Y, with_band: bool = True) -> None:
+def _trousers(
+    sk: Sketch,
+    c: Ctx,
+    hem_y: float,
+    *,
+    jeans: bool,
+    sil: str | None,
+    waist_y: float = WAIST_Y,
+    with_band: bool = True,
+) -> None:
     fit = c.fit
     waist_x = fit.waist_x + 1.4
     g = legs(sil, waist_y, waist_x, fit.hip_x, hem_y)
@@ -666,9 +910,11 @@ def _trousers(sk: Sketch, c: Ctx, hem_y: float, *, jeans: bool, sil: str | None,
     gold = (204, 146, 52)
     thread = gold if jeans else None
     # fly: J-stitch on the wearer's left front
-    fly = [(2.6, waist_y + 0.5), (2.6, waist_y + 15.0), *quad((2.6, waist_y + 15.0),
-                                                               (2.4, waist_y + 18.5),
-                                                               (0.0, waist_y + 19.5), 5)]
+    fly = [
+        (2.6, waist_y + 0.5),
+        (2.6, waist_y + 15.0),
+        *quad((2.6, waist_y + 15.0), (2.4, waist_y + 18.5), (0.0, waist_y + 19.5), 5),
+    ]
     if jeans:
         sk.stitch(fly, color=thread)
         sk.stitch(offset_polyline(fly, -0.8), color=thread)
@@ -677,18 +923,29 @@ def _trousers(sk: Sketch, c: Ctx, hem_y: float, *, jeans: bool, sil: str | None,
     sk.seam([(0.0, waist_y + 0.5), (0.0, CROTCH_Y - 0.5)], width=1.2)
     for s in (1, -1):
         if jeans:
-            pk = [(waist_x * 0.58 * s, waist_y + 0.3), *quad((waist_x * 0.58 * s, waist_y + 0.3),
-                                                           (waist_x * 0.62 * s, waist_y + 6.5),
-                                                           (waist_x * 1.05 * s, waist_y + 7.5), 8)]
+            pk = [
+                (waist_x * 0.58 * s, waist_y + 0.3),
+                *quad(
+                    (waist_x * 0.58 * s, waist_y + 0.3),
+                    (waist_x * 0.62 * s, waist_y + 6.5),
+                    (waist_x * 1.05 * s, waist_y + 7.5),
+                    8,
+                ),
+            ]
             sk.seam(pk, width=1.3)
             sk.stitch(offset_polyline(pk, 0.9 * s), color=thread)
             sk.dot((waist_x * 1.02 * s, waist_y + 7.3), 0.45, (190, 150, 70))
             sk.dot((waist_x * 0.6 * s, waist_y + 0.9), 0.45, (190, 150, 70))
         else:
-            sk.seam([(waist_x * 0.62 * s, waist_y + 0.3), (waist_x * 1.02 * s, waist_y + 11.0)],
-                    width=1.3)
-        if not jeans and sil in ("tailored", "wide-leg", "straight", "flared", None) \
-                and hem_y > 100:
+            sk.seam(
+                [(waist_x * 0.62 * s, waist_y + 0.3), (waist_x * 1.02 * s, waist_y + 11.0)],
+                width=1.3,
+            )
+        if (
+            not jeans
+            and sil in ("tailored", "wide-leg", "straight", "flared", None)
+            and hem_y > 100
+        ):
             # pressed crease from the pleat to the hem
             cx = (g.hem_out[0] + g.hem_in[0]) / 2
             sk.seam([(g.crease_top[0] * s, waist_y + 1.0), (cx * s, hem_y - 0.5)], width=1.0)
@@ -697,8 +954,11 @@ def _trousers(sk: Sketch, c: Ctx, hem_y: float, *, jeans: bool, sil: str | None,
             sk.seam([(px, waist_y + 0.3), (px * 1.02, waist_y + 9.0)], width=1.1)
             sk.seam([(px * 0.75, waist_y + 0.3), (px * 0.77, waist_y + 6.0)], width=1.1)
     if jeans:
-        coin = [(waist_x * 0.62, waist_y + 1.6), (waist_x * 0.88, waist_y + 1.2),
-                (waist_x * 0.9, waist_y + 4.6)]
+        coin = [
+            (waist_x * 0.62, waist_y + 1.6),
+            (waist_x * 0.88, waist_y + 1.2),
+            (waist_x * 0.9, waist_y + 4.6),
+        ]
         sk.stitch(coin, color=thread)
         hem_line = [(g.hem_out[0], hem_y - 1.3), (g.hem_in[0], hem_y - 1.3)]
         sk.stitch(hem_line, color=thread)
@@ -744,14 +1004,28 @@ def draw_shorts(sk: Sketch, c: Ctx) -> None:
 # --- tops --------------------------------------------------------------------------
 
 
-def _top_body(sk: Sketch, c: Ctx, top: Top, hem_y: float, *, curved_hem: bool = False,
-              hem_x: float | None = None) -> list[Pt]:
+def _top_body(
+    sk: Sketch,
+    c: Ctx,
+    top: Top,
+    hem_y: float,
+    *,
+    curved_hem: bool = False,
+    hem_x: float | None = None,
+) -> list[Pt]:
     fit = c.fit
     side = _side(fit, top.ua, hem_y, hem_x)
     end = side[-1] if side else top.ua
     if curved_hem:
-        hp = [*cubic(end, (end[0] - 1.0, end[1] + 3.5), (end[0] * 0.55, hem_y + 3.5),
-                     (0.0, hem_y + 3.5), 12)]
+        hp = [
+            *cubic(
+                end,
+                (end[0] - 1.0, end[1] + 3.5),
+                (end[0] * 0.55, hem_y + 3.5),
+                (0.0, hem_y + 3.5),
+                12,
+            )
+        ]
     else:
         hp = _flat_hem(end[0], hem_y, 0.6)
     full = _outline(top, [*side, *hp])
@@ -769,8 +1043,15 @@ def draw_top(sk: Sketch, c: Ctx, kind: str) -> None:
     if top.mode == "straps":
         _straps(sk, top, fit)
     sil = r.silhouette
-    _sleeves(sk, c, top, r.sleeve, cuff_rib=knit, hem_stitch=kind in ("t-shirt", "top"),
-             buttons=1 if kind in ("shirt", "blouse") else 0)
+    _sleeves(
+        sk,
+        c,
+        top,
+        r.sleeve,
+        cuff_rib=knit,
+        hem_stitch=kind in ("t-shirt", "top"),
+        buttons=1 if kind in ("shirt", "blouse") else 0,
+    )
     peplum = sil == "peplum" and hem_y > WAIST_Y + 4
     body_hem = WAIST_Y if peplum else (hem_y - 4.5 if knit and hem_y > 36 else hem_y)
     if peplum:
@@ -781,8 +1062,16 @@ def draw_top(sk: Sketch, c: Ctx, kind: str) -> None:
         sk.stitch(offset_polyline([*mirror_x(hp), *list(reversed(hp))[1:]], 1.3))
     if sil == "wrap" and top.neck_front is not None:
         nx = top.neck_front[-1][0]
-        sk.outline_line(cubic((-nx, shoulder_y(fit, nx)), (-3.0, 16.0), (6.0, 30.0),
-                              (fit.waist_x + 0.5, min(body_hem, WAIST_Y)), 10), width=2.0)
+        sk.outline_line(
+            cubic(
+                (-nx, shoulder_y(fit, nx)),
+                (-3.0, 16.0),
+                (6.0, 30.0),
+                (fit.waist_x + 0.5, min(body_hem, WAIST_Y)),
+                10,
+            ),
+            width=2.0,
+        )
         _bow(sk, (fit.waist_x, min(body_hem, WAIST_Y) - 0.5), 0.8, "main")
     if sil == "empire" and top.neck_front is not None:
         sk.seam(_arc_row(-fit.ua_x + 0.4, fit.ua_x - 0.4, 27.0, 0.8), width=1.3)
@@ -799,8 +1088,9 @@ def draw_top(sk: Sketch, c: Ctx, kind: str) -> None:
         pk = _band(5.0, 11.5, 20.0, 28.0, 2)
         sk.seam(pk, closed=True, width=1.2)
         sk.stitch([(5.0, 21.2), (11.5, 21.2)])
-        sk.seam(_arc_row(-fit.sh_x + 1.5, fit.sh_x - 1.5, shoulder_y(fit, 10) + 3.0, 0.6),
-                width=1.0)
+        sk.seam(
+            _arc_row(-fit.sh_x + 1.5, fit.sh_x - 1.5, shoulder_y(fit, 10) + 3.0, 0.6), width=1.0
+        )
     elif kind == "blouse" and top.mode == "shoulders" and r.neckline != "collared":
         for s in (1, -1):
             for k in range(3):
@@ -838,8 +1128,10 @@ def draw_cardigan(sk: Sketch, c: Ctx) -> None:
     front = top.neck_front or neck_curve("v-neck", fit)
     for s in (1, -1):
         edge = [(p[0] * s, p[1]) for p in reversed(front)] + [(0.0, hem_y)]
-        inner = [(p[0] + 1.8 * s, p[1] + 0.4) for p in edge[:-2]] + [(1.8 * s, front[0][1] + 1.0),
-                                                                      (1.8 * s, hem_y)]
+        inner = [(p[0] + 1.8 * s, p[1] + 0.4) for p in edge[:-2]] + [
+            (1.8 * s, front[0][1] + 1.0),
+            (1.8 * s, hem_y),
+        ]
         sk.piece([*edge, *reversed(inner)], outline_w=1.6)
     n = 5
     y0 = front[0][1] + 1.5
@@ -849,8 +1141,11 @@ def draw_cardigan(sk: Sketch, c: Ctx) -> None:
         for s in (1, -1):
             pk = _band(5.0 * s, 11.5 * s, body_hem - 13.0, body_hem - 4.0, 2)
             sk.piece(pk, outline_w=1.6)
-            sk.seam(_band(5.0 * s, 11.5 * s, body_hem - 13.0, body_hem - 11.5, 1), closed=True,
-                    width=1.0)
+            sk.seam(
+                _band(5.0 * s, 11.5 * s, body_hem - 13.0, body_hem - 11.5, 1),
+                closed=True,
+                width=1.0,
+            )
         if c.wants("pockets"):
             sk.detail("pockets")
     if c.wants("buttons"):
@@ -860,11 +1155,18 @@ def draw_cardigan(sk: Sketch, c: Ctx) -> None:
 def draw_hoodie(sk: Sketch, c: Ctx) -> None:
     r, fit = c.r, c.fit
     hem_y = TOP_HEM.get(r.length, 60.0) + 2.0
-    hood = [(0.0, -24.5), *cubic((0.0, -24.5), (8.0, -24.5), (13.5, -18.0), (13.6, -8.0), 10),
-            *cubic((13.6, -8.0), (13.8, -1.0), (12.0, 3.0), (8.0, 4.0), 8), (0.0, 7.0)]
+    hood = [
+        (0.0, -24.5),
+        *cubic((0.0, -24.5), (8.0, -24.5), (13.5, -18.0), (13.6, -8.0), 10),
+        *cubic((13.6, -8.0), (13.8, -1.0), (12.0, 3.0), (8.0, 4.0), 8),
+        (0.0, 7.0),
+    ]
     sk.piece(symmetric(hood))
-    opening = [(0.0, -20.0), *cubic((0.0, -20.0), (6.0, -20.0), (8.8, -13.0), (8.8, -6.0), 10),
-               *cubic((8.8, -6.0), (8.8, 0.0), (6.5, 4.0), (0.0, 8.0), 8)]
+    opening = [
+        (0.0, -20.0),
+        *cubic((0.0, -20.0), (6.0, -20.0), (8.8, -13.0), (8.8, -6.0), 10),
+        *cubic((8.8, -6.0), (8.8, 0.0), (6.5, 4.0), (0.0, 8.0), 8),
+    ]
     sk.piece(symmetric(opening), shade=0.35)
     top = bodice_top("crew", r.sleeve or "long", fit)
     _sleeves(sk, c, top, r.sleeve or "long", cuff_rib=True)
@@ -881,9 +1183,13 @@ def draw_hoodie(sk: Sketch, c: Ctx) -> None:
     if top.mode == "shoulders":
         y0 = max(WAIST_Y - 2.0, body_hem - 16.0)
         pocket = [(-10.0, y0), (10.0, y0), (14.0, body_hem - 0.5), (-14.0, body_hem - 0.5)]
-        pocket = [pocket[0], pocket[1], *quad((10.0, y0), (11.0, body_hem - 8.0),
-                                              (14.0, body_hem - 0.5), 6), pocket[3],
-                  *quad((-14.0, body_hem - 0.5), (-11.0, body_hem - 8.0), (-10.0, y0), 6)]
+        pocket = [
+            pocket[0],
+            pocket[1],
+            *quad((10.0, y0), (11.0, body_hem - 8.0), (14.0, body_hem - 0.5), 6),
+            pocket[3],
+            *quad((-14.0, body_hem - 0.5), (-11.0, body_hem - 8.0), (-10.0, y0), 6),
+        ]
         sk.piece(pocket, outline_w=2.0)
         sk.stitch([(-9.6, y0 + 0.8), (9.6, y0 + 0.8)])
         if c.wants("pockets"):
@@ -962,8 +1268,12 @@ def _straps(sk: Sketch, top: Top, fit: Fit) -> None:
     for s in (1, -1):
         x = 7.0
         y = _edge_y(top.right, x)
-        strap = [(x - 0.6, y + 0.5), (x + 0.6, y + 0.5), (8.6, shoulder_y(fit, 8.6) - 0.6),
-                 (7.4, shoulder_y(fit, 7.4) - 0.6)]
+        strap = [
+            (x - 0.6, y + 0.5),
+            (x + 0.6, y + 0.5),
+            (8.6, shoulder_y(fit, 8.6) - 0.6),
+            (7.4, shoulder_y(fit, 7.4) - 0.6),
+        ]
         if s < 0:
             strap = mirror_x(strap)
         sk.piece(strap, outline_w=1.4)
@@ -998,9 +1308,12 @@ def draw_bodysuit(sk: Sketch, c: Ctx, swim: bool = False) -> None:
 
 def _bikini(sk: Sketch, c: Ctx, fit: Fit) -> None:
     for s in (1, -1):
-        tri = [(1.2, 21.0), *quad((1.2, 21.0), (3.5, 14.0), (7.6, 9.0), 6),
-               *quad((7.6, 9.0), (13.0, 13.5), (15.0, 21.0), 6),
-               *quad((15.0, 21.0), (8.0, 22.5), (1.2, 21.0), 6)]
+        tri = [
+            (1.2, 21.0),
+            *quad((1.2, 21.0), (3.5, 14.0), (7.6, 9.0), 6),
+            *quad((7.6, 9.0), (13.0, 13.5), (15.0, 21.0), 6),
+            *quad((15.0, 21.0), (8.0, 22.5), (1.2, 21.0), 6),
+        ]
         tri = tri if s > 0 else mirror_x(tri)
         sk.piece(tri)
         sk.stroke_shape([(7.6 * s, 9.0), (5.0 * s, -1.0)], (34, 34, 38), 2.4)
@@ -1009,9 +1322,13 @@ def _bikini(sk: Sketch, c: Ctx, fit: Fit) -> None:
     sk.stroke_shape([(15.0, 21.0), (19.0, 22.0)], (34, 34, 38), 2.4)
     sk.stroke_shape([(-1.2, 21.0), (1.2, 21.0)], (34, 34, 38), 2.4)
     y = 50.0
-    half = [(0.0, y + 1.0), (16.0, y - 0.5), (16.4, y + 3.5),
-            *cubic((16.4, y + 3.5), (13.0, y + 9.0), (6.0, CROTCH_Y - 3.0), (3.2, CROTCH_Y - 2.0),
-                   8), (0.0, CROTCH_Y - 2.0)]
+    half = [
+        (0.0, y + 1.0),
+        (16.0, y - 0.5),
+        (16.4, y + 3.5),
+        *cubic((16.4, y + 3.5), (13.0, y + 9.0), (6.0, CROTCH_Y - 3.0), (3.2, CROTCH_Y - 2.0), 8),
+        (0.0, CROTCH_Y - 2.0),
+    ]
     sk.piece(symmetric(half))
     sk.stitch(offset_polyline([(-16.0, y + 0.3), (0.0, y + 1.8), (16.0, y + 0.3)], -0.9))
 
@@ -1019,10 +1336,12 @@ def _bikini(sk: Sketch, c: Ctx, fit: Fit) -> None:
 def draw_vest(sk: Sketch, c: Ctx) -> None:
     r, fit = c.r, c.fit
     hem_y = JACKET_HEM.get(r.length, 60.0) - 4.0 if r.length else 58.0
-    fit2 = Fit(fit.sh_x - 1.5, fit.sh_y, fit.ua_x, fit.ua_y + 3.0, fit.waist_x + 0.8,
-               fit.hip_x + 0.5)
-    neck = "collared" if r.neckline == "collared" else ("crew" if r.neckline == "crew"
-                                                        else "plunging")
+    fit2 = Fit(
+        fit.sh_x - 1.5, fit.sh_y, fit.ua_x, fit.ua_y + 3.0, fit.waist_x + 0.8, fit.hip_x + 0.5
+    )
+    neck = (
+        "collared" if r.neckline == "collared" else ("crew" if r.neckline == "crew" else "plunging")
+    )
     top = bodice_top("plunging" if neck == "collared" else neck, "sleeveless", fit2)
     _inner_back(sk, c, top)
     side = _side(fit2, top.ua, hem_y)
@@ -1048,17 +1367,29 @@ def draw_vest(sk: Sketch, c: Ctx) -> None:
 # --- tailoring and outerwear -------------------------------------------------------
 
 
-def _lapels(sk: Sketch, c: Ctx, break_y: float, width: float, *, wide: bool,
-            peak: bool = False) -> None:
+def _lapels(
+    sk: Sketch, c: Ctx, break_y: float, width: float, *, wide: bool, peak: bool = False
+) -> None:
     lp = (7.8 + width, 12.5) if not peak else (8.6 + width, 8.0)
     gorge = (8.6, 10.8)
     roll_top = (7.0, 1.0)
     brk = (0.6, break_y)
-    lapel = [brk, *quad(brk, (lp[0] + 0.6, (break_y + lp[1]) / 2 + 3.0), lp, 10), gorge,
-             roll_top, *quad(roll_top, (4.8, break_y * 0.55), brk, 8)]
+    lapel = [
+        brk,
+        *quad(brk, (lp[0] + 0.6, (break_y + lp[1]) / 2 + 3.0), lp, 10),
+        gorge,
+        roll_top,
+        *quad(roll_top, (4.8, break_y * 0.55), brk, 8),
+    ]
     collar_end = (10.8, 9.4) if not peak else (10.0, 10.0)
-    collar = [(0.0, -3.6), *quad((0.0, -3.6), (9.0, -3.4), (11.2, 1.5), 8), collar_end, gorge,
-              roll_top, *quad(roll_top, (4.0, 2.0), (0.0, 2.2), 6)]
+    collar = [
+        (0.0, -3.6),
+        *quad((0.0, -3.6), (9.0, -3.4), (11.2, 1.5), 8),
+        collar_end,
+        gorge,
+        roll_top,
+        *quad(roll_top, (4.0, 2.0), (0.0, 2.2), 6),
+    ]
     for poly in (lapel, mirror_x(lapel)):
         sk.piece(poly)
         if wide:
@@ -1090,8 +1421,16 @@ def draw_jacket(sk: Sketch, c: Ctx, kind: str) -> None:
         front = neck_curve("crew", fit)
     arm_sp = (fit.sh_x, fit.sh_y)
     arm_ua = (fit.ua_x, fit.ua_y)
-    arm = [arm_sp, *cubic(arm_sp, (arm_sp[0] - 0.6, arm_sp[1] + 6.0),
-                          (arm_ua[0] + 0.2, arm_ua[1] - 5.0), arm_ua, 8)]
+    arm = [
+        arm_sp,
+        *cubic(
+            arm_sp,
+            (arm_sp[0] - 0.6, arm_sp[1] + 6.0),
+            (arm_ua[0] + 0.2, arm_ua[1] - 5.0),
+            arm_ua,
+            8,
+        ),
+    ]
     top = Top([*front, *arm], [*front, *arm], arm_sp, arm_ua, True, True, front, "shoulders")
     sk.piece(symmetric([*front, *back_neck(front)]), shade=c.shade)
     _sleeves(sk, c, top, r.sleeve or "long", cuffed=False, buttons=3 if not long_coat else 0)
@@ -1106,12 +1445,22 @@ def draw_jacket(sk: Sketch, c: Ctx, kind: str) -> None:
     hem_half = _flat_hem(end[0], hem_y, 0.4)
     sk.piece(_outline(top, [*side, *hem_half]))
     edge_x = 5.5 if double else 0.6
-    sk.outline_line([(edge_x, break_y + (2.0 if double else 0.0)), (edge_x, hem_y + 0.4)],
-                    width=2.2)
+    sk.outline_line(
+        [(edge_x, break_y + (2.0 if double else 0.0)), (edge_x, hem_y + 0.4)], width=2.2
+    )
     # princess seams / darts
     for s in (1, -1):
-        sk.seam(spline([((fit.ua_x - 4.5) * s, fit.ua_y + 2.0), (fit.waist_x * 0.62 * s, WAIST_Y),
-                        (fit.hip_x * 0.6 * s, min(hem_y, HIP_Y + 4))], 6), width=1.1)
+        sk.seam(
+            spline(
+                [
+                    ((fit.ua_x - 4.5) * s, fit.ua_y + 2.0),
+                    (fit.waist_x * 0.62 * s, WAIST_Y),
+                    (fit.hip_x * 0.6 * s, min(hem_y, HIP_Y + 4)),
+                ],
+                6,
+            ),
+            width=1.1,
+        )
     # pockets
     py = min(hem_y - 9.0, 52.0) if not long_coat else min(hem_y - 12.0, 62.0)
     for s in (1, -1):
@@ -1126,8 +1475,14 @@ def draw_jacket(sk: Sketch, c: Ctx, kind: str) -> None:
         sk.seam(_band(-13.0, -7.5, 25.0, 26.2, 1), closed=True, width=1.3)
     # lapels and buttons
     if neck not in ("high-neck", "crew", "v-neck"):
-        _lapels(sk, c, break_y, 5.0 if not long_coat else 7.0, wide=long_coat,
-                peak=double and kind != "trench-coat")
+        _lapels(
+            sk,
+            c,
+            break_y,
+            5.0 if not long_coat else 7.0,
+            wide=long_coat,
+            peak=double and kind != "trench-coat",
+        )
     elif neck == "high-neck":
         nx = front[-1][0]
         stand = [*_arc_row(-nx - 0.5, nx + 0.5, -5.0, 0.0), *reversed(_arc_row(-nx, nx, 4.2, 2.5))]
@@ -1161,8 +1516,12 @@ def _trench_extras(sk: Sketch, c: Ctx) -> None:
     sk.stitch(offset_polyline(flap[1:4], -0.8))
     sk.button((8.6, 14.5), 0.6)
     for s in (1, -1):
-        ep = [(8.0 * s, 0.6), (fit.sh_x * s, fit.sh_y - 1.4), (fit.sh_x * s, fit.sh_y + 0.8),
-              (8.4 * s, 2.6)]
+        ep = [
+            (8.0 * s, 0.6),
+            (fit.sh_x * s, fit.sh_y - 1.4),
+            (fit.sh_x * s, fit.sh_y + 0.8),
+            (8.4 * s, 2.6),
+        ]
         sk.piece(ep, outline_w=1.4)
         sk.button(((fit.sh_x - 2.4) * s, fit.sh_y - 0.3), 0.5)
 
@@ -1209,8 +1568,11 @@ def _casual_jacket(sk: Sketch, c: Ctx, variant: str, hem_y: float) -> None:
         for s in (1, -1):
             sk.outline_line([(9.0 * s, 34.0), (14.0 * s, 40.0)], width=1.6)
         sk.piece(_band(-fit.hip_x - 0.6, fit.hip_x + 0.6, hem_y - 4.0, hem_y, 8))
-        sk.piece(_band(-fit.hip_x - 1.0, -fit.hip_x + 3.0, hem_y - 4.4, hem_y + 0.4, 2),
-                 fabric="contrast", outline_w=1.2)
+        sk.piece(
+            _band(-fit.hip_x - 1.0, -fit.hip_x + 3.0, hem_y - 4.4, hem_y + 0.4, 2),
+            fabric="contrast",
+            outline_w=1.2,
+        )
         if c.wants("zipper"):
             sk.detail("zipper")
         return
@@ -1230,8 +1592,13 @@ def _casual_jacket(sk: Sketch, c: Ctx, variant: str, hem_y: float) -> None:
     for s in (1, -1):
         pk = _band(5.0 * s, 12.0 * s, 17.0, 25.0, 2)
         sk.seam(pk, closed=True, width=1.3)
-        flap = [(5.0 * s, 17.0), (12.0 * s, 17.0), (12.0 * s, 19.5), (8.5 * s, 21.0),
-                (5.0 * s, 19.5)]
+        flap = [
+            (5.0 * s, 17.0),
+            (12.0 * s, 17.0),
+            (12.0 * s, 19.5),
+            (8.5 * s, 21.0),
+            (5.0 * s, 19.5),
+        ]
         sk.seam(flap, closed=True, width=1.3)
         sk.button((8.5 * s, 19.6), 0.55)
         sk.stitch([(3.5 * s, 15.0), (3.5 * s, body_hem)], color=gold)
@@ -1244,8 +1611,11 @@ def _casual_jacket(sk: Sketch, c: Ctx, variant: str, hem_y: float) -> None:
 def draw_suit(sk: Sketch, c: Ctx) -> None:
     r = c.r
     hem_y = PANTS_HEM.get(r.length, 140.0)
-    sil = r.silhouette if r.silhouette in ("wide-leg", "flared", "relaxed", "tailored",
-                                            "straight") else "straight"
+    sil = (
+        r.silhouette
+        if r.silhouette in ("wide-leg", "flared", "relaxed", "tailored", "straight")
+        else "straight"
+    )
     _trousers(sk, c, hem_y, jeans=False, sil=sil, with_band=False)
     jacket_fit = fit_for("blazer", r.silhouette if r.silhouette != "wide-leg" else "tailored")
     c2 = Ctx(r, jacket_fit, c.rng, c.want, c.shade)
@@ -1258,8 +1628,11 @@ def draw_suit(sk: Sketch, c: Ctx) -> None:
 def draw_jumpsuit(sk: Sketch, c: Ctx, romper: bool = False) -> None:
     r, fit = c.r, c.fit
     hem_y = SHORTS_HEM.get(r.length, 76.0) if romper else PANTS_HEM.get(r.length, 140.0)
-    sil = r.silhouette if r.silhouette in ("wide-leg", "flared", "relaxed", "tailored",
-                                            "straight", "oversized") else "wide-leg"
+    sil = (
+        r.silhouette
+        if r.silhouette in ("wide-leg", "flared", "relaxed", "tailored", "straight", "oversized")
+        else "wide-leg"
+    )
     top = bodice_top(r.neckline, r.sleeve, fit)
     _inner_back(sk, c, top)
     if top.mode == "straps":
@@ -1268,21 +1641,37 @@ def draw_jumpsuit(sk: Sketch, c: Ctx, romper: bool = False) -> None:
     sk.piece(symmetric(g.half))
     sk.seam([(0.0, WAIST_Y), (0.0, CROTCH_Y - 0.5)], width=1.2)
     for s in (1, -1):
-        sk.seam([(fit.waist_x * 0.6 * s, WAIST_Y + 0.3), (fit.waist_x * 1.04 * s, WAIST_Y + 10)],
-                width=1.2)
+        sk.seam(
+            [(fit.waist_x * 0.6 * s, WAIST_Y + 0.3), (fit.waist_x * 1.04 * s, WAIST_Y + 10)],
+            width=1.2,
+        )
     _sleeves(sk, c, top, r.sleeve)
     bottom = [*_side(fit, top.ua, WAIST_Y, fit.waist_x), *_flat_hem(fit.waist_x, WAIST_Y, 0.3)]
     sk.piece(_outline(top, bottom))
     _bodice_seams(sk, c, top, WAIST_Y)
     if r.silhouette == "wrap" and top.neck_front is not None:
         nx = top.neck_front[-1][0]
-        sk.outline_line(cubic((-nx, shoulder_y(fit, nx)), (-3.0, 16.0), (6.0, 30.0),
-                              (fit.waist_x - 0.5, WAIST_Y), 10), width=2.0)
+        sk.outline_line(
+            cubic(
+                (-nx, shoulder_y(fit, nx)),
+                (-3.0, 16.0),
+                (6.0, 30.0),
+                (fit.waist_x - 0.5, WAIST_Y),
+                10,
+            ),
+            width=2.0,
+        )
     _neck_trims(sk, c, top, r.neckline)
     _common_top_details(sk, c, top, WAIST_Y, hem_y)
     if c.wants("belt") or (r.silhouette == "wrap"):
-        _belt(sk, WAIST_Y, fit.waist_x + 0.3, c, tie=r.silhouette == "wrap", fabric="main"
-              if r.silhouette == "wrap" else "contrast")
+        _belt(
+            sk,
+            WAIST_Y,
+            fit.waist_x + 0.3,
+            c,
+            tie=r.silhouette == "wrap",
+            fabric="main" if r.silhouette == "wrap" else "contrast",
+        )
         if c.wants("belt"):
             sk.detail("belt")
     if c.wants("pockets"):
@@ -1297,30 +1686,55 @@ def draw_kimono(sk: Sketch, c: Ctx) -> None:
     sleeve_end = 40.0 if short else 46.0
     drop = 30.0 if short else 40.0
     sh = (19.5, 3.0)
-    sl = [sh, (sleeve_end, 6.5), (sleeve_end + 0.8, drop - 4.0),
-          *quad((sleeve_end + 0.8, drop - 4.0), (sleeve_end + 0.8, drop), (sleeve_end - 4.0, drop),
-                5), (24.0, drop), *quad((24.0, drop), (21.0, drop), (20.6, drop - 5.0), 4),
-          (20.2, 22.0), (17.0, 22.0), (17.0, 5.0)]
+    sl = [
+        sh,
+        (sleeve_end, 6.5),
+        (sleeve_end + 0.8, drop - 4.0),
+        *quad(
+            (sleeve_end + 0.8, drop - 4.0), (sleeve_end + 0.8, drop), (sleeve_end - 4.0, drop), 5
+        ),
+        (24.0, drop),
+        *quad((24.0, drop), (21.0, drop), (20.6, drop - 5.0), 4),
+        (20.2, 22.0),
+        (17.0, 22.0),
+        (17.0, 5.0),
+    ]
     # the back neck is visible above the open front
-    sk.piece(symmetric([(0.0, 30.0), (6.5, 0.0), *back_neck([(0.0, 30.0), (6.5, 0.0)])]),
-             shade=c.shade)
+    sk.piece(
+        symmetric([(0.0, 30.0), (6.5, 0.0), *back_neck([(0.0, 30.0), (6.5, 0.0)])]), shade=c.shade
+    )
     for poly in (sl, mirror_x(sl)):
         sk.piece(poly)
         sk.seam([(poly[0][0], poly[0][1] + 0.5), (poly[-4][0], poly[-4][1])], width=1.2)
         sk.stitch(offset_polyline(poly[2:6], 1.0 if poly is sl else -1.0))
-    half = [(0.0, 30.0), (6.5, 0.0), (sh[0], sh[1]), (20.2, 22.0), (20.8, hem_y),
-            *_flat_hem(20.8, hem_y, 0.3)]
+    half = [
+        (0.0, 30.0),
+        (6.5, 0.0),
+        (sh[0], sh[1]),
+        (20.2, 22.0),
+        (20.8, hem_y),
+        *_flat_hem(20.8, hem_y, 0.3),
+    ]
     sk.piece(symmetric(half))
     # collar bands running from the back neck down each front edge
     for s in (1, -1):
-        band = [(6.5, 0.0), (9.4, 0.8), (3.4, 30.0) if not wrapped else (4.0, 26.0),
-                (3.4, hem_y), (0.4, hem_y), (0.4, 30.0) if not wrapped else (1.0, 26.0)]
+        band = [
+            (6.5, 0.0),
+            (9.4, 0.8),
+            (3.4, 30.0) if not wrapped else (4.0, 26.0),
+            (3.4, hem_y),
+            (0.4, hem_y),
+            (0.4, 30.0) if not wrapped else (1.0, 26.0),
+        ]
         if wrapped:
             band = [(6.5, 0.0), (9.4, 0.8), (2.0, 38.0), (-1.6, 38.0)]
         band = band if s > 0 else mirror_x(band)
         sk.piece(band, fabric="contrast", outline_w=1.8)
-    sk.piece(symmetric([(0.0, -1.8), (6.6, -0.8), (9.4, 0.8), (6.5, 0.0), (0.0, 1.2)]),
-             fabric="contrast", outline_w=1.8)
+    sk.piece(
+        symmetric([(0.0, -1.8), (6.6, -0.8), (9.4, 0.8), (6.5, 0.0), (0.0, 1.2)]),
+        fabric="contrast",
+        outline_w=1.8,
+    )
     if wrapped:
         sk.outline_line([(-1.6, 38.0), (-3.5, hem_y + 0.3)], width=2.0)
         obi = _band(-20.6, 20.6, 35.0, 44.0, 8)
