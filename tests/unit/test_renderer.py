@@ -423,3 +423,31 @@ def test_cropped_oversized_bodies_render_for_every_garment_and_seed() -> None:
     for seed in (8, 37):  # seeds that once failed with an unspecified length
         render({"garment_type": "vest"}, seed, size=64)
         render({"garment_type": "cardigan"}, seed, size=64)
+
+
+def test_random_specs_never_break_the_renderer() -> None:
+    # A seeded sample of spec combinations across every family (the fuzzing that found
+    # strapless jackets with a ribbed neckline and cropped vests crashing).
+    import random
+
+    from designer_bff.commands.taxonomy import get_taxonomy
+    from designer_bff.generation.renderer import render_flat as render
+
+    taxonomy = get_taxonomy()
+    rng = random.Random(20261125)
+    for _ in range(300):
+        spec: dict = {}
+        for family in ("garment_type", "silhouette", "length", "neckline", "sleeve"):
+            if rng.random() < 0.7:
+                spec[family] = rng.choice(taxonomy.values(family))
+        for family in ("styles", "colors", "palettes", "patterns", "fabrics", "details"):
+            if rng.random() < 0.5:
+                spec[family] = rng.sample(list(taxonomy.values(family)), k=2)
+        if rng.random() < 0.3:
+            spec["exclude"] = {"colors": rng.sample(list(taxonomy.values("colors")), 2)}
+        render(spec, rng.randrange(2**63), size=48)
+    render(
+        {"garment_type": "jacket", "sleeve": "strapless", "styles": ["coastal"]},
+        6329481154237726900,
+        size=48,
+    )

@@ -304,8 +304,12 @@ def _neck_trims(sk: Sketch, c: Ctx, top: Top, neckline: str | None, *, knit: boo
 
 
 def _rib_lines_along(sk: Sketch, a: list[Pt], b: list[Pt], n: int) -> None:
+    # A strapless or open top has no neckline edge to rib: nothing to draw.
+    m = min(len(a), len(b))
+    if m < 2:
+        return
     for k in range(1, n):
-        i = round(k * (len(a) - 1) / n)
+        i = round(k * (m - 1) / n)
         sk.seam([a[i], b[i]], width=0.8)
 
 

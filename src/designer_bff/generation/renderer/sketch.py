@@ -80,7 +80,10 @@ class Sketch:
             opacity=opacity,
             shade=shade,
         )
-        self.pieces.append(p)
+        # A piece needs an area: parts that vanish for some specs (the neck band of a
+        # strapless body) are not drawn at all rather than drawn degenerate.
+        if len(p.outline) >= 3:
+            self.pieces.append(p)
         return p
 
     def sym_piece(self, pts: Sequence[Pt], fabric: str = "main", shade: float = 0.0) -> None:
@@ -104,9 +107,7 @@ class Sketch:
     def seam(self, pts: Sequence[Pt], width: float = SEAM_W, closed: bool = False) -> None:
         if len(pts) < 2:
             return
-        self.current.details.append(
-            Polyline(self.frame.pts(pts), self.ink(), width, closed=closed)
-        )
+        self.current.details.append(Polyline(self.frame.pts(pts), self.ink(), width, closed=closed))
 
     def outline_line(self, pts: Sequence[Pt], width: float = OUTLINE_W) -> None:
         """A line in outline ink (edges of folds and openings that read as cut edges)."""
@@ -119,7 +120,10 @@ class Sketch:
             return
         self.current.details.append(
             Polyline(
-                self.frame.pts(pts), color or self.ink(), STITCH_W, dash=STITCH_DASH,
+                self.frame.pts(pts),
+                color or self.ink(),
+                STITCH_W,
+                dash=STITCH_DASH,
                 closed=closed,
             )
         )
