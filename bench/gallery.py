@@ -43,10 +43,8 @@ import math
 import multiprocessing
 import os
 import random
-import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -63,6 +61,7 @@ import httpx
 
 # The sibling script (bench/ is not a package).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import BIN, free_port, pct, proc_cpu_s, service_env
 from seed_gallery import (
     DEFAULT_NAME,
     pg_urls,
@@ -71,26 +70,12 @@ from seed_gallery import (
     sqlalchemy_url,
 )
 
-BIN = Path(sys.executable).parent / "designer-bff"
 LIMIT = 50
 TARGET_P95_MS = 20.0
 TARGET_RPS = 1000.0
 TARGET_RATIO = 2.0
 START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 15.0
-_SCRUB_ENV = {
-    "DATABASE_URL",
-    "REDIS_URL",
-    "REDIS_PREFIX",
-    "JWT_SECRET",
-    "APP_ENV",
-    "DATA_DIR",
-    "MEDIA_DIR",
-    "R2_ENDPOINT",
-    "R2_BUCKET_NAME",
-    "PORT",
-    "HOST",
-}
 
 
 class BenchError(Exception):
@@ -139,21 +124,6 @@ def scenarios(today: datetime) -> list[Scenario]:
 # -- small helpers ---------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100)."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
-    return ordered[rank - 1]
-
-
 def ok(flag: bool) -> str:
     return "ok" if flag else "MISSED"
 
@@ -176,17 +146,7 @@ class Service:
 
 def start_service(db_url: str, workdir: Path) -> Service:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k.upper() not in _SCRUB_ENV}
-    env.update(
-        {
-            "DATABASE_URL": db_url,
-            "DATA_DIR": str(workdir / "data"),
-            "LOG_LEVEL": "WARNING",
-            "APP_ENV": "development",
-            "SPEECH_PROVIDER": "none",
-            "JWT_SECRET": secrets.token_urlsafe(48),
-        }
-    )
+    env = service_env(workdir / "data", {"DATABASE_URL": db_url})
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]
         env["REDIS_PREFIX"] = f"dbffbench:{uuid.uuid4().hex[:8]}:"
@@ -630,16 +590,6 @@ class LoadResult:
     # CPU per request (ms) of the API process and of the bench database's backends.
     api_cpu_ms: float | None = None
     pg_cpu_ms: float | None = None
-
-
-def proc_cpu_s(pid: int) -> float | None:
-    """User + system CPU seconds of a process so far (Linux /proc; None elsewhere)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 @dataclass

@@ -42,9 +42,7 @@ import argparse
 import asyncio
 import contextlib
 import os
-import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -59,27 +57,15 @@ from typing import Any
 import httpx
 import socketio
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import BIN, free_port, pct, proc_cpu_s, service_env
+
 COMMAND = "make me 10 bohemian style dresses"
 DESIGNS = 10
 TARGET_10_S = 1.5
 TARGET_OVERHEAD_RATIO = 1.2
-BIN = Path(sys.executable).parent / "designer-bff"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
-# Inherited values that would point the service somewhere other than where we put it.
-_SCRUB_ENV = {
-    "DATABASE_URL",
-    "REDIS_URL",
-    "REDIS_PREFIX",
-    "JWT_SECRET",
-    "APP_ENV",
-    "DATA_DIR",
-    "MEDIA_DIR",
-    "R2_ENDPOINT",
-    "R2_BUCKET_NAME",
-    "PORT",
-    "HOST",
-}
 
 
 class BenchError(Exception):
@@ -87,21 +73,6 @@ class BenchError(Exception):
 
 
 # -- small helpers ---------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100)."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
 
 
 def med(values: list[float]) -> float:
@@ -116,16 +87,6 @@ def ms_between(later: datetime | None, earlier: datetime | None) -> float | None
 
 def verdict(ok: bool) -> str:
     return "target met" if ok else "target missed"
-
-
-def proc_cpu_s(pid: int) -> float | None:
-    """User + system CPU seconds of a process so far (Linux /proc; None elsewhere)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 # -- service processes -----------------------------------------------------------------
@@ -143,22 +104,6 @@ class Proc:
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
-
-
-def service_env(data_dir: Path, extra: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k.upper() not in _SCRUB_ENV}
-    env.update(
-        {
-            "DATA_DIR": str(data_dir),
-            "LOG_LEVEL": "WARNING",
-            "APP_ENV": "development",
-            "JWT_SECRET": secrets.token_urlsafe(48),
-            # The speech model is not on this path; loading it at start only adds noise.
-            "SPEECH_PROVIDER": "none",
-        }
-    )
-    env.update(extra)
-    return env
 
 
 def start_proc(name: str, args: list[str], env: dict[str, str], workdir: Path) -> Proc:
