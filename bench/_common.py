@@ -1,13 +1,22 @@
-"""Helpers the benchmarks share: starting the real service, percentiles, CPU time."""
+"""Helpers the benchmarks share: starting and stopping the real service, percentiles,
+CPU time."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import os
 import secrets
+import signal
 import socket
+import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 BIN = Path(sys.executable).parent / "designer-bff"
 
@@ -43,6 +52,107 @@ def service_env(data_dir: Path, extra: dict[str, str]) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+class BenchError(Exception):
+    """The bench cannot go on: a real failure, not a missed target."""
+
+
+@dataclass
+class Proc:
+    """A process the bench started, in a process group of its own, output in a log file."""
+
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def start_serve(name: str, args: list[str], env: dict[str, str], workdir: Path) -> Proc:
+    """`designer-bff serve ARGS`, its output in `workdir/NAME.log`."""
+    log_path = workdir / f"{name}.log"
+    with open(log_path, "wb") as log:
+        popen = subprocess.Popen(
+            [str(BIN), "serve", *args],
+            cwd=workdir,  # no stray .env from the caller's folder
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: we stop all of it, only it
+        )
+    return Proc(name, popen, log_path)
+
+
+def serve_on_free_port(
+    name: str, role: str, env: dict[str, str], workdir: Path
+) -> tuple[Proc, str]:
+    """`designer-bff serve --role ROLE` on a free loopback port: the process, its base URL."""
+    port = free_port()
+    args = ["--role", role, "--host", "127.0.0.1", "--port", str(port)]
+    return start_serve(name, args, env, workdir), f"http://127.0.0.1:{port}"
+
+
+def stop_proc(proc: Proc, timeout_s: float = 15.0) -> None:
+    """SIGTERM, a bounded wait, then SIGKILL: never leaves the process behind."""
+    p = proc.popen
+    if p.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(p.pid, signal.SIGTERM)
+        try:
+            p.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            print(f"  ({proc.name} ignored SIGTERM for {timeout_s:.0f} s: SIGKILL)")
+    # Whatever is left in its group (children) goes too.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(p.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        p.wait(timeout=5)
+
+
+async def wait_healthy(
+    proc: Proc, base: str, within_s: float, healthy: tuple[int, ...] = (200,)
+) -> None:
+    """Until GET /health answers one of `healthy`; BenchError if the process exits first."""
+    deadline = time.monotonic() + within_s
+    async with httpx.AsyncClient(base_url=base, timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            if proc.popen.poll() is not None:
+                raise BenchError(
+                    f"{proc.name} exited ({proc.popen.returncode}):\n{proc.log_tail()}"
+                )
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get("/health")).status_code in healthy:
+                    return
+            await asyncio.sleep(0.2)
+    raise BenchError(f"{proc.name} not healthy after {within_s:.0f} s:\n{proc.log_tail()}")
+
+
+def pg_urls(server: str, name: str) -> tuple[str, str]:
+    """(asyncpg DSN of the server's maintenance database, asyncpg DSN of database `name`)."""
+    from sqlalchemy.engine import make_url  # only the PostgreSQL benches need it
+
+    url = make_url(server).set(drivername="postgresql")
+    admin = url.set(database="postgres").render_as_string(hide_password=False)
+    target = url.set(database=name).render_as_string(hide_password=False)
+    return admin, target
+
+
+async def pg_admin(admin_dsn: str, sql: str, timeout_s: float = 30.0) -> None:
+    """One statement on the maintenance database (CREATE, DROP, COMMENT ON DATABASE)."""
+    import asyncpg  # only the PostgreSQL benches need it
+
+    conn = await asyncpg.connect(admin_dsn, timeout=10)
+    try:
+        await conn.execute(sql, timeout=timeout_s)
+    finally:
+        await conn.close()
 
 
 def free_port() -> int:

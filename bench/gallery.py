@@ -44,7 +44,6 @@ import multiprocessing
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -61,10 +60,19 @@ import httpx
 
 # The sibling script (bench/ is not a package).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BIN, free_port, pct, proc_cpu_s, service_env
+from _common import (
+    BenchError,
+    Proc,
+    pct,
+    pg_urls,
+    proc_cpu_s,
+    serve_on_free_port,
+    service_env,
+    stop_proc,
+    wait_healthy,
+)
 from seed_gallery import (
     DEFAULT_NAME,
-    pg_urls,
     read_seed_comment,
     server_url,
     sqlalchemy_url,
@@ -75,11 +83,6 @@ TARGET_P95_MS = 20.0
 TARGET_RPS = 1000.0
 TARGET_RATIO = 2.0
 START_TIMEOUT_S = 90.0
-STOP_TIMEOUT_S = 15.0
-
-
-class BenchError(Exception):
-    """The bench cannot go on (not a missed target)."""
 
 
 # -- scenarios -------------------------------------------------------------------------
@@ -131,67 +134,13 @@ def ok(flag: bool) -> str:
 # -- the service -----------------------------------------------------------------------
 
 
-@dataclass
-class Service:
-    popen: subprocess.Popen[bytes]
-    log_path: Path
-    base: str
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-
-def start_service(db_url: str, workdir: Path) -> Service:
-    port = free_port()
+def start_service(db_url: str, workdir: Path) -> tuple[Proc, str]:
+    """`serve --role api` on the bench database: the process and its base URL."""
     env = service_env(workdir / "data", {"DATABASE_URL": db_url})
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]
         env["REDIS_PREFIX"] = f"dbffbench:{uuid.uuid4().hex[:8]}:"
-    log_path = workdir / "api.log"
-    with open(log_path, "wb") as log:
-        popen = subprocess.Popen(
-            [str(BIN), "serve", "--role", "api", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=workdir,  # no stray .env from the caller's folder
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return Service(popen, log_path, f"http://127.0.0.1:{port}")
-
-
-def stop_service(service: Service) -> None:
-    p = service.popen
-    if p.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(p.pid, signal.SIGTERM)
-        try:
-            p.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            print(f"  (api ignored SIGTERM for {STOP_TIMEOUT_S:.0f} s: SIGKILL)")
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(p.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        p.wait(timeout=5)
-
-
-async def wait_healthy(service: Service) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    async with httpx.AsyncClient(base_url=service.base, timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if service.popen.poll() is not None:
-                raise BenchError(
-                    f"the API exited ({service.popen.returncode}):\n{service.log_tail()}"
-                )
-            with contextlib.suppress(httpx.HTTPError):
-                if (await client.get("/health")).status_code in (200, 503):
-                    return
-            await asyncio.sleep(0.25)
-    raise BenchError(f"the API did not answer in {START_TIMEOUT_S:.0f} s:\n{service.log_tail()}")
+    return serve_on_free_port("api", "api", env, workdir)
 
 
 # -- users -----------------------------------------------------------------------------
@@ -369,7 +318,7 @@ async def capture_sql(
                         **{k: v for k, v in query.items() if k not in paging}
                     )
                 captured.clear()
-                await service.list(
+                await service.page(
                     db,
                     t.user.id,
                     p,
@@ -982,10 +931,10 @@ async def run_all(args: argparse.Namespace, info: dict[str, Any], dsn: str, db_u
             if args.url:
                 base = args.url.rstrip("/")
             else:
-                service = start_service(dsn, workdir)
-                base = service.base
+                service, base = start_service(dsn, workdir)
                 t0 = time.perf_counter()
-                await wait_healthy(service)
+                # 503 counts: the API answers, only one of its dependencies is down.
+                await wait_healthy(service, base, START_TIMEOUT_S, healthy=(200, 503))
                 print(f"API: designer-bff serve --role api at {base} "
                       f"(up in {time.perf_counter() - t0:.1f} s)")  # fmt: skip
             t0 = time.perf_counter()
@@ -1020,7 +969,7 @@ async def run_all(args: argparse.Namespace, info: dict[str, Any], dsn: str, db_u
             summary(args, rows)
         finally:
             if service:
-                stop_service(service)
+                stop_proc(service)
     return 0
 
 

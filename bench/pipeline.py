@@ -58,7 +58,19 @@ import httpx
 import socketio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BIN, free_port, pct, proc_cpu_s, service_env
+from _common import (
+    BenchError,
+    Proc,
+    pct,
+    pg_admin,
+    pg_urls,
+    proc_cpu_s,
+    serve_on_free_port,
+    service_env,
+    start_serve,
+    stop_proc,
+    wait_healthy,
+)
 
 COMMAND = "make me 10 bohemian style dresses"
 DESIGNS = 10
@@ -66,10 +78,6 @@ TARGET_10_S = 1.5
 TARGET_OVERHEAD_RATIO = 1.2
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
-
-
-class BenchError(Exception):
-    """The service did not produce what was asked (a real failure, not a missed target)."""
 
 
 # -- small helpers ---------------------------------------------------------------------
@@ -90,67 +98,6 @@ def verdict(ok: bool) -> str:
 
 
 # -- service processes -----------------------------------------------------------------
-
-
-@dataclass
-class Proc:
-    name: str
-    popen: subprocess.Popen[bytes]
-    log_path: Path
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def start_proc(name: str, args: list[str], env: dict[str, str], workdir: Path) -> Proc:
-    log_path = workdir / f"{name}.log"
-    with open(log_path, "wb") as log:
-        popen = subprocess.Popen(
-            [str(BIN), "serve", *args],
-            cwd=workdir,  # no stray .env from the caller's folder
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: we stop all of it, only it
-        )
-    return Proc(name, popen, log_path)
-
-
-def stop_proc(proc: Proc) -> None:
-    """SIGTERM, a bounded wait, then SIGKILL: never leaves the process behind."""
-    p = proc.popen
-    if p.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(p.pid, signal.SIGTERM)
-        try:
-            p.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            print(f"  ({proc.name} ignored SIGTERM for {STOP_TIMEOUT_S:.0f} s: SIGKILL)")
-    # Whatever is left in its group (children) goes too.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(p.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        p.wait(timeout=5)
-
-
-async def wait_healthy(proc: Proc, base: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    async with httpx.AsyncClient(base_url=base, timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if proc.popen.poll() is not None:
-                raise BenchError(
-                    f"{proc.name} exited ({proc.popen.returncode}):\n{proc.log_tail()}"
-                )
-            with contextlib.suppress(httpx.HTTPError):
-                if (await client.get("/health")).status_code == 200:
-                    return
-            await asyncio.sleep(0.2)
-    raise BenchError(f"{proc.name} not healthy after {START_TIMEOUT_S:.0f} s:\n{proc.log_tail()}")
 
 
 async def wait_log_line(proc: Proc, needle: str) -> None:
@@ -204,31 +151,10 @@ def stop_py_spy(spy: Proc) -> None:
             os.killpg(spy.popen.pid, signal.SIGINT)
         with contextlib.suppress(subprocess.TimeoutExpired):
             spy.popen.wait(timeout=STOP_TIMEOUT_S)
-    stop_proc(spy)
+    stop_proc(spy, STOP_TIMEOUT_S)
 
 
 # -- PostgreSQL database and Redis prefix ----------------------------------------------
-
-
-def _pg_urls(server_url: str, name: str) -> tuple[str, str]:
-    """(asyncpg DSN of the maintenance database, the new database's URL)."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(server_url)
-    url = url.set(drivername="postgresql")
-    admin = url.set(database="postgres").render_as_string(hide_password=False)
-    target = url.set(database=name).render_as_string(hide_password=False)
-    return admin, target
-
-
-async def pg_admin(dsn: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(dsn, timeout=10)
-    try:
-        await conn.execute(sql, timeout=30)
-    finally:
-        await conn.close()
 
 
 async def delete_redis_prefix(url: str, prefix: str) -> int:
@@ -336,7 +262,7 @@ async def read_images(sqlalchemy_url: str, job_ids: list[str]) -> list[ImageRow]
     from sqlalchemy import select
 
     from designer_bff.db.session import create_engine
-    from designer_bff.gallery.models import Image
+    from designer_bff.designs.models import Image
 
     engine = create_engine(sqlalchemy_url)
     try:
@@ -543,40 +469,30 @@ async def bench_backend(name: str, args: argparse.Namespace) -> BackendResult:
     spy: Proc | None = None
     load0 = os.getloadavg()[0]
     try:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
         started = time.perf_counter()
         if name == "embedded":
             env = service_env(data_dir, {})
             sqlalchemy_url = f"sqlite+aiosqlite:///{(data_dir / 'designer_bff.db').resolve()}"
-            procs.append(
-                start_proc(
-                    "all",
-                    ["--role", "all", "--host", "127.0.0.1", "--port", str(port)],
-                    env,
-                    workdir,
-                )
-            )
-            await wait_healthy(procs[0], base)
+            server, base = serve_on_free_port("all", "all", env, workdir)
+            procs.append(server)
+            await wait_healthy(server, base, START_TIMEOUT_S)
         else:
             db_name = f"dbff_bench_{tag}"
-            admin_dsn, db_url = _pg_urls(os.environ["DATABASE_URL"], db_name)
+            admin_dsn, db_url = pg_urls(os.environ["DATABASE_URL"], db_name)
             await pg_admin(admin_dsn, f'CREATE DATABASE "{db_name}"')
             sqlalchemy_url = db_url.replace("postgresql://", "postgresql+asyncpg://", 1)
             env = service_env(
                 data_dir,
                 {"DATABASE_URL": db_url, "REDIS_URL": redis_url, "REDIS_PREFIX": prefix},
             )
+            api, base = serve_on_free_port("api", "api", env, workdir)
+            procs.append(api)
+            await wait_healthy(api, base, START_TIMEOUT_S)  # it has migrated the new database
+            # Readiness is announced at INFO, under the WARNING the bench's services log at.
+            worker_env = {**env, "LOG_LEVEL": "INFO"}
             procs.append(
-                start_proc(
-                    "api",
-                    ["--role", "api", "--host", "127.0.0.1", "--port", str(port)],
-                    env,
-                    workdir,
-                )
+                start_serve("worker", ["--role", "worker", "--no-migrate"], worker_env, workdir)
             )
-            await wait_healthy(procs[0], base)  # it has migrated the new database
-            procs.append(start_proc("worker", ["--role", "worker", "--no-migrate"], env, workdir))
             await wait_log_line(procs[1], "worker ready")
         startup_s = time.perf_counter() - started
 
@@ -652,7 +568,7 @@ async def bench_backend(name: str, args: argparse.Namespace) -> BackendResult:
         if spy is not None:
             stop_py_spy(spy)
         for proc in reversed(procs):
-            stop_proc(proc)
+            stop_proc(proc, STOP_TIMEOUT_S)
         if db_name:
             try:
                 await pg_admin(admin_dsn, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')

@@ -49,6 +49,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+from _common import pg_admin, pg_urls
 from sqlalchemy.engine import make_url
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
@@ -57,6 +58,8 @@ DEFAULT_PASSWORD = "bench-password"
 EMAIL = "bench-user-{:04d}@example.com"
 COMMENT_TAG = "dbff-bench-gallery "
 BATCH = 20_000
+# Dropping a database of a million images takes a while.
+ADMIN_TIMEOUT_S = 120.0
 DAYS = 90
 # The last ~90 days up to today's midnight (UTC): the same --seed gives the same data all
 # day, and soft-deleted designs stay inside their grace period.
@@ -86,14 +89,6 @@ TAGS = ("client", "hero", "lookbook", "rework", "print")
 
 def server_url(arg: str | None) -> str:
     return arg or os.environ.get("DATABASE_URL") or DEFAULT_SERVER
-
-
-def pg_urls(server: str, name: str) -> tuple[str, str]:
-    """(asyncpg DSN of the maintenance database, asyncpg DSN of the bench database)."""
-    url = make_url(server).set(drivername="postgresql")
-    admin = url.set(database="postgres").render_as_string(hide_password=False)
-    target = url.set(database=name).render_as_string(hide_password=False)
-    return admin, target
 
 
 def sqlalchemy_url(dsn: str) -> str:
@@ -131,11 +126,9 @@ def progress(label: str, done: int, total: int, t0: float) -> None:
 
 def tags_of(resolved: dict[str, Any]) -> list[str]:
     """images.attribute_tags of a design: the service's own function when it has one."""
-    try:
-        from designer_bff.gallery.models import attribute_tags
-    except ImportError:  # an older schema without the column: the value is not used
-        return []
-    return attribute_tags(resolved)
+    from designer_bff.garments.spec import GarmentSpec
+
+    return GarmentSpec.from_stored(resolved).attribute_tags()
 
 
 class SpecPool:
@@ -143,7 +136,7 @@ class SpecPool:
     with the matching garment_type and prompt; images draw from the pool."""
 
     def __init__(self, rng: random.Random, size: int) -> None:
-        from designer_bff.commands.taxonomy import get_taxonomy
+        from designer_bff.garments.taxonomy import get_taxonomy
 
         tax = get_taxonomy()
         v = {family: list(tax.values(family)) for family in tax.families}
@@ -483,14 +476,6 @@ async def database_exists(admin_dsn: str, name: str) -> tuple[bool, str | None]:
         await conn.close()
 
 
-async def admin_execute(admin_dsn: str, sql: str) -> None:
-    conn = await asyncpg.connect(admin_dsn, timeout=10)
-    try:
-        await conn.execute(sql, timeout=120)
-    finally:
-        await conn.close()
-
-
 def read_seed_comment(comment: str | None) -> dict[str, Any] | None:
     if not comment or not comment.startswith(COMMENT_TAG):
         return None
@@ -670,7 +655,9 @@ async def main_async(args: argparse.Namespace) -> int:
     admin_dsn, dsn = pg_urls(server, args.name)
     exists, comment = await database_exists(admin_dsn, args.name)
     if args.drop:
-        await admin_execute(admin_dsn, f'DROP DATABASE IF EXISTS "{args.name}" WITH (FORCE)')
+        await pg_admin(
+            admin_dsn, f'DROP DATABASE IF EXISTS "{args.name}" WITH (FORCE)', ADMIN_TIMEOUT_S
+        )
         print(f"Dropped database {args.name}" if exists else f"No database {args.name}")
         return 0
     info = read_seed_comment(comment)
@@ -691,9 +678,11 @@ async def main_async(args: argparse.Namespace) -> int:
             else ("already exists (use --reuse to keep it)")
         )
         print(f"Database {args.name} {why}: dropping and seeding again")
-        await admin_execute(admin_dsn, f'DROP DATABASE IF EXISTS "{args.name}" WITH (FORCE)')
+        await pg_admin(
+            admin_dsn, f'DROP DATABASE IF EXISTS "{args.name}" WITH (FORCE)', ADMIN_TIMEOUT_S
+        )
     t0 = time.perf_counter()
-    await admin_execute(admin_dsn, f'CREATE DATABASE "{args.name}"')
+    await pg_admin(admin_dsn, f'CREATE DATABASE "{args.name}"', ADMIN_TIMEOUT_S)
     from designer_bff.db.migrate import upgrade
 
     await asyncio.to_thread(upgrade, sqlalchemy_url(dsn))
@@ -702,7 +691,9 @@ async def main_async(args: argparse.Namespace) -> int:
     info = await seed(args, dsn)
     info["seed_s"] = round(time.perf_counter() - t0, 1)
     comment = (COMMENT_TAG + json.dumps(info)).replace("'", "''")
-    await admin_execute(admin_dsn, f"COMMENT ON DATABASE \"{args.name}\" IS '{comment}'")
+    await pg_admin(
+        admin_dsn, f"COMMENT ON DATABASE \"{args.name}\" IS '{comment}'", ADMIN_TIMEOUT_S
+    )
     report(info, dsn)
     return 0
 

@@ -5,6 +5,9 @@ run too when DATABASE_URL / REDIS_URL are set."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ipaddress
+import itertools
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -137,10 +140,32 @@ async def app(services: Services) -> AsyncIterator[FastAPI]:
         yield application
 
 
+_client_addresses = itertools.count(1)
+
+
+@contextlib.asynccontextmanager
+async def client_from(app: FastAPI, address: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the session-wide app that connects from `address`."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40_000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI, **transport: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A test's own app, started (lifespan), and a client of it over ASGI."""
+    async with LifespanManager(app):
+        asgi = httpx.ASGITransport(app=app, **transport)
+        async with httpx.AsyncClient(transport=asgi, base_url="http://t") as c:
+            yield c
+
+
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    # Each test is another visitor, from an address of its own: the session-wide app's
+    # per-address limits (registrations, failed logins) would otherwise add up over the run.
+    address = str(ipaddress.ip_address("10.0.0.0") + next(_client_addresses))
+    async with client_from(app, address) as c:
         yield c
 
 
@@ -173,6 +198,15 @@ async def register_user(client: httpx.AsyncClient, tag: str = "user") -> AuthedU
     )
 
 
+async def say(client: httpx.AsyncClient, user: AuthedUser, command: str) -> dict[str, Any]:
+    """A typed command through /api/voice/process-text: its reply."""
+    resp = await client.post(
+        "/api/voice/process-text", headers=user.headers, json={"command": command}
+    )
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
 @pytest.fixture
 async def user(client: httpx.AsyncClient) -> AuthedUser:
     return await register_user(client, "designer")
@@ -182,3 +216,12 @@ async def user(client: httpx.AsyncClient) -> AuthedUser:
 async def two_users(client: httpx.AsyncClient) -> tuple[AuthedUser, AuthedUser]:
     """Two designers for isolation tests: whatever one makes, the other must not see."""
     return await register_user(client, "alice"), await register_user(client, "bob")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally, but fail in CI, where every tool is meant to be installed."""
+    if condition:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)

@@ -26,8 +26,8 @@ from typing import Any
 import yaml
 
 from designer_bff.commands.parser import ParseResult, parse_command
-from designer_bff.commands.spec import ATTRIBUTE_FIELDS, EXCLUDE_KEYS, LIST_FIELDS
-from designer_bff.commands.taxonomy import get_taxonomy
+from designer_bff.garments.spec import ATTRIBUTE_FIELDS, EXCLUDE_KEYS, LIST_FIELDS
+from designer_bff.garments.taxonomy import get_taxonomy
 
 BENCH_SET = Path(__file__).with_name("commands.yaml")
 # Fixed clock so relative time ranges are reproducible (a Wednesday).

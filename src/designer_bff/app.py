@@ -3,7 +3,8 @@ server beside them at /socket.io."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import socketio
@@ -17,19 +18,25 @@ from swagger_ui_bundle import swagger_ui_path
 
 from designer_bff import __version__
 from designer_bff.auth.routes import router as auth_router
+from designer_bff.billing.routes import router as billing_router
 from designer_bff.collections.routes import router as collections_router
-from designer_bff.collections.routes import shared_router
 from designer_bff.commands.routes import router as commands_router
 from designer_bff.config import Settings, get_settings
-from designer_bff.core.errors import install_error_handlers
+from designer_bff.core.deps import install_registry
+from designer_bff.core.errors import Unauthorized, install_error_handlers
 from designer_bff.core.metrics import Metrics
 from designer_bff.core.middleware import RequestContextMiddleware
+from designer_bff.core.openapi import install_openapi
+from designer_bff.gallery.routes import collection_router, shared_router
 from designer_bff.gallery.routes import router as gallery_router
+from designer_bff.generation.enhance_routes import router as enhance_router
+from designer_bff.generation.openapi import state_providers
 from designer_bff.generation.routes import router as generation_router
 from designer_bff.health.routes import router as health_router
 from designer_bff.realtime.events import SocketIOEventBus
-from designer_bff.realtime.server import build_socketio_server
+from designer_bff.realtime.server import SocketGateway, SocketIdentity
 from designer_bff.services import Services, build_services
+from designer_bff.webapp import mount_webapp
 
 log = structlog.get_logger("designer_bff.app")
 
@@ -45,13 +52,8 @@ def create_app(
     settings = settings or (services.settings if services else get_settings())
     metrics = services.metrics if services else Metrics()
 
-    async def authenticate(token: str) -> str:
-        current: Services = app.state.services
-        async with current.sessionmaker() as db:
-            user, _ = await current.auth.authenticate(db, token)
-            return str(user.id)
-
-    sio = build_socketio_server(settings, authenticate)
+    gateway = SocketGateway(settings, _AccountsForSockets(lambda: app.state.services))
+    sio = gateway.sio
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,11 +68,14 @@ def create_app(
             # pub/sub keeps no backlog, so events published before then would be lost.
             sio.manager_initialized = True
             sio.manager.initialize()
+        install_registry(app.state, current.registry())
+        current.sessions.subscribe(gateway.end_sessions)
+        await current.sessions.start()
+        current.spawn(gateway.run_rechecks())
         await current.queue.startup()
         current.start_background()
         if run_worker:
-            current.start_worker()
-            await current.recover_embedded()
+            await current.worker.start()
         log.info(
             "app_started",
             version=__version__,
@@ -99,9 +104,14 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(commands_router)
     app.include_router(generation_router)
+    app.include_router(enhance_router)
     app.include_router(gallery_router)
     app.include_router(collections_router)
+    app.include_router(collection_router)
     app.include_router(shared_router)
+    app.include_router(billing_router)
+    install_openapi(app, state_providers)
+    mount_webapp(app)  # the built web app at / (only when web/dist exists)
 
     app.add_middleware(
         CORSMiddleware,
@@ -116,6 +126,29 @@ def create_app(
         RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes
     )
     return app
+
+
+class _AccountsForSockets:
+    """The accounts side of Socket.IO authentication (realtime does not import auth)."""
+
+    def __init__(self, services: Callable[[], Services]) -> None:
+        self._services = services  # built at startup, after the socket server
+
+    async def identify(self, token: str) -> SocketIdentity:
+        current = self._services()
+        claims = current.tokens.decode_access(token)
+        async with current.sessionmaker() as db:
+            await current.auth.session_user(db, claims.user_id, claims.session_id)
+        return SocketIdentity(str(claims.user_id), str(claims.session_id), claims.expires_at)
+
+    async def session_alive(self, user_id: str, session_id: str) -> bool:
+        current = self._services()
+        async with current.sessionmaker() as db:
+            try:
+                await current.auth.session_user(db, uuid.UUID(user_id), uuid.UUID(session_id))
+            except Unauthorized:
+                return False
+        return True
 
 
 def _mount_docs(app: FastAPI) -> None:

@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
+import structlog
 import typer
 from rich.console import Console
 
@@ -48,18 +50,31 @@ def _settings_or_exit() -> Settings:
         raise typer.Exit(2) from exc
 
 
-def _migrate(settings: Settings) -> None:
+Say = Callable[..., None]
+
+
+def _console_say(event: str, message: str, **_: object) -> None:
+    console.print(message)
+
+
+def _log_say(event: str, message: str, **fields: object) -> None:
+    # `serve` speaks in the server log's own format (JSON lines by default), so its
+    # output is one stream a log collector can parse.
+    structlog.get_logger("designer_bff.cli").info(event, message=message, **fields)
+
+
+def _migrate(settings: Settings, say: Say = _console_say) -> None:
     from designer_bff.db import migrate
 
     url = settings.sqlalchemy_url
     current = migrate.current_revision(url) if _db_exists(settings) else None
     head = migrate.head_revision(url)
     if current == head:
-        console.print(f"Database is up to date (revision {head}).")
+        say("db_up_to_date", f"Database is up to date (revision {head}).", revision=head)
         return
-    console.print(f"Applying migrations: {current or 'empty'} -> {head} ...")
+    say("db_migrating", f"Applying migrations: {current or 'empty'} -> {head} ...", to=head)
     migrate.upgrade(url)
-    console.print(f"Database migrated to revision {head}.")
+    say("db_migrated", f"Database migrated to revision {head}.", revision=head)
 
 
 def _db_exists(settings: Settings) -> bool:
@@ -100,15 +115,19 @@ def serve(
     try:
         settings.resolve_jwt_secret()
         if migrate:
-            _migrate(settings)
+            _migrate(settings, _log_say)
     except ConfigError as exc:
         console.print(f"[bold red]Configuration error:[/] {exc}")
         raise typer.Exit(2) from exc
     bind_host = host or settings.host
     bind_port = port or settings.port
-    console.print(
+    _log_say(
+        "serve_starting",
         f"Designer BFF {__version__}: role={role.value}"
-        + (f", listening on http://{bind_host}:{bind_port}" if role in (Role.all, Role.api) else "")
+        + (
+            f", listening on http://{bind_host}:{bind_port}" if role in (Role.all, Role.api) else ""
+        ),
+        role=role.value,
     )
     # uvicorn re-raises the signal that stopped it once it has shut down gracefully; with a
     # no-op handler in place that re-raise ends in a normal exit (status 0), not a kill.
@@ -121,11 +140,7 @@ def serve(
             "designer_bff.app:api_from_environment",
             factory=True,
             workers=workers,
-            host=bind_host,
-            port=bind_port,
-            log_config=None,
-            proxy_headers=True,
-            server_header=False,
+            **_uvicorn_options(settings, bind_host, bind_port),
         )
         return
     try:
@@ -134,6 +149,20 @@ def serve(
     except ConfigError as exc:
         console.print(f"[bold red]Configuration error:[/] {exc}")
         raise typer.Exit(2) from exc
+
+
+def _uvicorn_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
+    """What every way of serving the API tells uvicorn."""
+    return {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        # Forwarded headers only from TRUSTED_PROXIES: uvicorn's default trusts 127.0.0.1,
+        # so any local client could choose its own address.
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies),
+        "server_header": False,
+    }
 
 
 async def _serve(settings: Settings, role: Role, host: str, port: int) -> None:
@@ -145,33 +174,27 @@ async def _serve(settings: Settings, role: Role, host: str, port: int) -> None:
 
     services = build_services(settings)
     if role in (Role.all, Role.worker, Role.scheduler):
-        services._spawn(
+        services.spawn(
             run_periodic(services.sessionmaker, gallery=services.gallery, storage=services.storage)
         )
     try:
         if role in (Role.all, Role.api):
             app = create_app(settings, services, run_worker=role is Role.all)
             config = uvicorn.Config(
-                asgi_app(app),
-                host=host,
-                port=port,
-                log_config=None,
-                proxy_headers=True,
-                server_header=False,
-                lifespan="on",
+                asgi_app(app), lifespan="on", **_uvicorn_options(settings, host, port)
             )
             await uvicorn.Server(config).serve()
         else:
             await services.queue.startup()
             if role is Role.worker:
-                services.start_worker()
+                await services.worker.start()
             else:
-                services._spawn(services.generator.run_sweeper())
+                services.spawn(services.generator.run_sweeper())
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            console.print(f"{role.value} ready (stop with Ctrl+C or SIGTERM)")
+            _log_say("role_ready", f"{role.value} ready (stop with Ctrl+C or SIGTERM)")
             await stop.wait()
     finally:
         await services.close()
@@ -217,28 +240,29 @@ def users_create(
     settings = _settings_or_exit()
     _migrate(settings)
     try:
-        user_id = asyncio.run(_create_user(settings, email, password, name, admin))
+        user_id, email = asyncio.run(_create_user(settings, email, password, name, admin))
     except ValueError as exc:
         console.print(f"[bold red]Error:[/] {exc}")
         raise typer.Exit(1) from exc
-    typer.echo(f"Created {'admin' if admin else 'user'} {email.strip().lower()} ({user_id})")
+    typer.echo(f"Created {'admin' if admin else 'user'} {email} ({user_id})")
 
 
 async def _create_user(
     settings: Settings, email: str, password: str, name: str, admin: bool
-) -> str:
-    from email_validator import EmailNotValidError, validate_email
+) -> tuple[str, str]:
+    from pydantic import ValidationError
     from sqlalchemy import select
 
-    from designer_bff.auth.models import ROLE_ADMIN, ROLE_USER, User
+    from designer_bff.auth.models import Role as AccountRole
+    from designer_bff.auth.models import User
     from designer_bff.auth.passwords import hash_password, password_problem
+    from designer_bff.auth.schemas import EmailIn
     from designer_bff.db.session import create_engine, create_sessionmaker
 
-    email = email.strip().lower()
-    try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValueError(f"invalid email: {exc}") from exc
+    try:  # the API's own rules: one normal form, no look-alike mixes of alphabets
+        email = str(EmailIn(email=email).email)
+    except ValidationError as exc:
+        raise ValueError(f"invalid email: {exc.errors()[0]['msg']}") from exc
     problem = password_problem(password, email)
     if problem:
         raise ValueError(problem)
@@ -251,12 +275,12 @@ async def _create_user(
                 email=email,
                 name=name,
                 password_hash=await hash_password(password),
-                role=ROLE_ADMIN if admin else ROLE_USER,
+                role=AccountRole.ADMIN if admin else AccountRole.USER,
                 preferences={},
             )
             db.add(user)
             await db.commit()
-            return str(user.id)
+            return str(user.id), email
     finally:
         await engine.dispose()
 

@@ -6,6 +6,7 @@ production refuses to start without a strong secret and PostgreSQL.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -29,7 +30,8 @@ class Settings(BaseSettings):
     )
 
     app_env: Literal["development", "production", "test"] = "development"
-    host: str = "0.0.0.0"  # noqa: S104 - the app is meant to be reachable; PORT/host are configurable
+    # Loopback unless told otherwise: a laptop run is not published on the network.
+    host: str = "127.0.0.1"
     port: int = 5000
     data_dir: Path = Path("./var")
 
@@ -43,8 +45,19 @@ class Settings(BaseSettings):
     access_token_ttl_s: int = 15 * 60
     refresh_token_ttl_s: int = 30 * 24 * 3600
 
-    login_max_failures: int = 5
-    login_window_s: int = 15 * 60
+    # Throttling: attempts per key within a window that starts at the first one; each
+    # attempt is reserved before the password is checked. Logins: one account from one
+    # address, then failures from one address across accounts (password spraying).
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_s: int = Field(default=15 * 60, ge=1)
+    login_address_max_failures: int = Field(default=20, ge=1)
+    login_address_window_s: int = Field(default=15 * 60, ge=1)
+    # Wrong current passwords on POST /api/auth/change-password, per account.
+    change_password_max_failures: int = Field(default=5, ge=1)
+    change_password_window_s: int = Field(default=15 * 60, ge=1)
+    # Registrations (successful or not) from one address.
+    register_max_per_address: int = Field(default=10, ge=1)
+    register_window_s: int = Field(default=60 * 60, ge=1)
 
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://localhost:5000", "http://localhost:5173"]
@@ -62,8 +75,6 @@ class Settings(BaseSettings):
     # None: "auto" for Cloudflare R2 endpoints, "us-east-1" for others.
     r2_region: str | None = None
 
-    vlt_api_url: str | None = None
-    vlt_api_key: str | None = None
     openai_api_key: str | None = None
     openai_base_url: str = "https://api.openai.com"
     google_api_key: str | None = None
@@ -71,10 +82,50 @@ class Settings(BaseSettings):
     speech_provider: Literal["auto", "local", "openai", "google", "none"] = "auto"
     speech_max_bytes: int = 10 * 1024 * 1024
     speech_max_seconds: float = 60.0
+    # Commands the rule parser is unsure of get a second reading from an OpenAI chat model
+    # (structured outputs, validated against the taxonomy; priced in the ledger): "auto"
+    # when OPENAI_API_KEY is set, "openai" always (the key is then required), "rules"
+    # never. The rules answer whenever the model fails.
+    command_interpreter: Literal["auto", "rules", "openai"] = "auto"
+    openai_chat_model: str = "gpt-4o-mini"
+    # Seconds the model may take in all (one retry of a short rate limit included) before
+    # the rules' reading is used.
+    openai_chat_timeout_s: float = Field(default=10.0, gt=0)
 
     max_quantity_per_command: int = 100
 
     default_provider: str = "local-flats"
+    # Remote image providers: a vendor's providers are offered only when its key is set
+    # (OpenAI's when OPENAI_API_KEY is).
+    replicate_api_token: str | None = None
+    replicate_base_url: str = "https://api.replicate.com"
+    stability_api_key: str | None = None
+    stability_base_url: str = "https://api.stability.ai"
+    # None: OPENAI_BASE_URL (set it to send images and text to different gateways).
+    openai_images_base_url: str | None = None
+    # One provider attempt, in seconds: a request, or a Replicate prediction from its
+    # creation through polling to the downloaded image.
+    provider_timeout_s: float = Field(default=120.0, gt=0)
+    # Seconds between polls of an unfinished Replicate prediction, and between tries of a
+    # failed download of a finished image.
+    provider_poll_interval_s: float = Field(default=1.0, gt=0)
+    # Replicate community models run by version id (replicate.com/<owner>/<name>/versions).
+    replicate_real_esrgan_version: str = (
+        "f121d640bd286e1fdc67f9799164c1d5be36ff74576ee11c803ae5b665dd46aa"
+    )
+    replicate_gfpgan_version: str = (
+        "0fbacf7afc6c144e5be9767cff80f25aff23e52b0708f17e20f9879b2f21516c"
+    )
+
+    @field_validator(
+        "replicate_api_token", "stability_api_key", "openai_images_base_url", mode="before"
+    )
+    @classmethod
+    def _empty_provider_setting_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    # A YAML of prices replacing entries of billing/prices.yaml (same shape).
+    prices_file: Path | None = None
     image_size: int = 1024
     # Designs one worker process makes at once, per provider ({"local-flats": 2}).
     provider_concurrency: dict[str, int] = Field(default_factory=dict)
@@ -88,6 +139,26 @@ class Settings(BaseSettings):
 
     # Days a deleted design stays restorable before its files and row are removed.
     deleted_image_grace_days: float = Field(default=7.0, ge=0)
+
+    # Proxies (IPs or CIDRs) whose X-Forwarded-For/-Proto are believed. Empty: forwarded
+    # headers are ignored, so a client cannot pick its own address (login throttling is
+    # keyed on it).
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, list):
+            for item in value:
+                try:
+                    ipaddress.ip_network(str(item), strict=False)
+                except ValueError as exc:
+                    raise ValueError(
+                        f"TRUSTED_PROXIES: {item!r} is not an IP address or CIDR network"
+                    ) from exc
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -105,10 +176,10 @@ class Settings(BaseSettings):
         "jwt_secret",
         "r2_endpoint",
         "r2_cdn_url",
-        "vlt_api_url",
         "openai_api_key",
         "google_api_key",
         "r2_bucket_name",
+        "prices_file",
         mode="before",
     )
     @classmethod

@@ -13,7 +13,7 @@ from sqlalchemy import delete, or_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from designer_bff.auth.models import RefreshSession, RefreshToken
-from designer_bff.db.base import utcnow
+from designer_bff.db.base import affected_rows, utcnow
 from designer_bff.storage import LocalObjectStore, ObjectStore
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ async def purge_expired_sessions(sessionmaker: async_sessionmaker[AsyncSession])
             )
         )
         await db.commit()
-    removed = (tokens.rowcount or 0) + (sessions.rowcount or 0)
+    removed = affected_rows(tokens) + affected_rows(sessions)
     if removed:
         log.info("purged_expired_sessions", rows=removed)
     return removed

@@ -1,26 +1,31 @@
 """The one place that wires implementations from configuration (InvokeAI's
-dependencies.py): database, Redis, throttling, tokens, metrics. Features receive
-these through FastAPI dependencies instead of building their own."""
+dependencies.py): database, Redis, throttling, tokens, storage, speech, providers, queue,
+events and every feature's service. Features receive them through typed FastAPI
+dependencies (`core.deps.provide`); nothing here decides anything."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import socket
-from dataclasses import dataclass, field
+from collections.abc import Coroutine
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from typing import Any
 
 import structlog
-from redis.asyncio import Redis
-from sqlalchemy import text
+from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from designer_bff.auth.service import AuthService
+from designer_bff.auth.service import AuthService, throttle_limits
 from designer_bff.auth.tokens import TokenService
+from designer_bff.billing import ledger
+from designer_bff.billing.actions import register_billing_actions
+from designer_bff.billing.pricing import PriceTable
+from designer_bff.billing.service import BillingService
 from designer_bff.collections.actions import register_collection_actions
 from designer_bff.collections.service import CollectionService
-from designer_bff.commands.parser import get_parser
+from designer_bff.commands.interpreter import CallBilling, build_interpreter
 from designer_bff.commands.service import CommandService
 from designer_bff.config import ConfigError, Settings
 from designer_bff.core.metrics import Metrics
@@ -30,20 +35,30 @@ from designer_bff.gallery.feedback import FeedbackService
 from designer_bff.gallery.service import GalleryService
 from designer_bff.generation.actions import register_generation_actions
 from designer_bff.generation.engine import GenerationEngine
+from designer_bff.generation.enhancement import EnhancementService
 from designer_bff.generation.providers import ImageProvider
 from designer_bff.generation.providers.registry import build_providers
 from designer_bff.generation.queue import TaskQueue
 from designer_bff.generation.service import GenerationService
-from designer_bff.ratelimit.base import FailureCounter
-from designer_bff.ratelimit.memory import MemoryFailureCounter
-from designer_bff.ratelimit.redis import RedisFailureCounter
+from designer_bff.generation.worker import GenerationWorker
+from designer_bff.health.service import HealthService
+from designer_bff.ratelimit.base import Throttle
+from designer_bff.ratelimit.memory import MemoryThrottle
+from designer_bff.ratelimit.redis import RedisThrottle
 from designer_bff.realtime.events import EventRelay, RedisEmitterEventBus, socketio_channel
+from designer_bff.realtime.sessions import (
+    LocalSessionSignal,
+    RedisSessionSignal,
+    SessionSignal,
+    sessions_channel,
+)
 from designer_bff.speech import SpeechProvider, build_speech_provider
 from designer_bff.storage import ObjectStore, build_object_store
 
 log = structlog.get_logger("designer_bff.services")
 
-HEALTH_TIMEOUT_S = 2.0
+# Per process; Redis itself allows 10,000 clients by default.
+REDIS_MAX_CONNECTIONS = 200
 
 
 @dataclass
@@ -52,81 +67,58 @@ class Services:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     redis: Redis | None
-    throttle: FailureCounter
+    throttle: Throttle
     tokens: TokenService
     auth: AuthService
     storage: ObjectStore
+    prices: PriceTable
     speech: SpeechProvider | None
     commands: CommandService
     providers: dict[str, ImageProvider]
     queue: TaskQueue
     events: EventRelay
     generator: GenerationEngine
+    worker: GenerationWorker
     generation: GenerationService
+    enhancement: EnhancementService
     gallery: GalleryService
     feedback: FeedbackService
     collections: CollectionService
+    billing: BillingService
+    health: HealthService
+    sessions: SessionSignal
     metrics: Metrics = field(default_factory=Metrics)
-    _background: set[asyncio.Task[None]] = field(default_factory=set)
+    _background: set[asyncio.Task[Any]] = field(default_factory=set)
 
-    def start_background(self) -> None:
-        """Work that should begin when the app starts but must not delay it."""
-        # The parser builds its vocabulary index on first use (~80 ms): not on a request.
-        self._spawn(asyncio.to_thread(get_parser))
-        if self.speech is not None and self.speech.available():
-            self._spawn(self._warm_speech())
+    def registry(self) -> dict[type, object]:
+        """Each wired instance under its type, for `core.deps.provide`."""
+        out: dict[type, object] = {async_sessionmaker: self.sessionmaker}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not f.name.startswith("_") and value is not None and not isinstance(value, dict):
+                out.setdefault(type(value), value)
+                # Interfaces too (ObjectStore, Throttle...): routes name the interface.
+                for base in type(value).__mro__[1:]:
+                    if base is not object and base.__module__.startswith("designer_bff"):
+                        out.setdefault(base, value)
+        return out
 
-    async def _warm_speech(self) -> None:
-        # The first spoken command would otherwise wait for the model to load.
-        assert self.speech is not None
-        try:
-            await self.speech.warm_up()
-            log.info("speech_ready", provider=self.speech.name)
-        except Exception:
-            log.exception("speech_warm_up_failed", provider=self.speech.name)
-
-    def start_worker(self, *, sweeper: bool = True) -> None:
-        """Make designs in this process: consume the queue (Redis) and sweep for expired
-        leases and stalled queues. The in-process broker runs tasks as they are sent."""
-        self.queue.set_handler(self._run_design_task)
-        max_tasks = sum(self.generator.concurrency(p) for p in self.providers) * 2
-        self.queue.start_receiver(max_tasks)
-        if sweeper:
-            self._spawn(self.generator.run_sweeper())
-
-    async def _run_design_task(self, provider: str) -> None:
-        await self.generator.run_one(provider)
-
-    async def recover_embedded(self) -> None:
-        """Embedded mode (SQLite, no Redis) has one worker, this process: whatever was claimed
-        before a restart was claimed by a process that is gone, so it is released at once."""
-        if self.queue.distributed or self.settings.is_postgres:
-            # Other processes may share PostgreSQL: their claims are released only when
-            # their leases expire (the sweeper).
-            return
-        from sqlalchemy import update
-
-        from designer_bff.gallery.models import Image
-
-        async with self.sessionmaker() as db:
-            await db.execute(
-                update(Image)
-                .where(Image.status == "claimed")
-                .values(status="pending", claimed_by=None, lease_expires_at=None)
-            )
-            await db.commit()
-        for provider in self.providers:
-            await self.generator.reseed(provider)
-
-    def _spawn(self, coro: Any) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run in the background until `close`; a task that ends is forgotten."""
         task = asyncio.create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    def start_background(self) -> None:
+        """Work that should begin when the app starts but must not delay it."""
+        self.spawn(self.commands.warm_up())
 
     async def close(self) -> None:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+        await self.worker.stop()
+        await self.sessions.aclose()
         await self.queue.shutdown()
         await self.events.aclose()
         for provider in self.providers.values():
@@ -135,48 +127,8 @@ class Services:
             await self.speech.aclose()
         await self.storage.aclose()
         if self.redis is not None:
-            await self.redis.aclose()
+            await self.redis.aclose(close_connection_pool=True)
         await self.engine.dispose()
-
-    # -- health ------------------------------------------------------------------------
-    async def health(self) -> dict[str, Any]:
-        checks = await asyncio.gather(
-            self._check("database", self._db_ok()),
-            self._check("redis", self._redis_ok()) if self.redis else _not_configured(),
-            self._check("storage", self._storage_ok()),
-            self._check("broker", self.queue.health()) if self.redis else _in_process(),
-        )
-        return dict(zip(("database", "redis", "storage", "broker"), checks, strict=True))
-
-    async def _check(self, name: str, probe: Any) -> dict[str, Any]:
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        try:
-            await asyncio.wait_for(probe, HEALTH_TIMEOUT_S)
-        except Exception as exc:  # any failure means "down"; the reason goes to the log
-            log.warning("health_check_failed", check=name, error=repr(exc))
-            return {"status": "down", "error": type(exc).__name__}
-        return {"status": "ok", "latency_ms": round((loop.time() - start) * 1000, 2)}
-
-    async def _db_ok(self) -> None:
-        async with self.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-
-    async def _redis_ok(self) -> None:
-        assert self.redis is not None
-        await self.redis.ping()
-
-    async def _storage_ok(self) -> None:
-        if not await self.storage.health():
-            raise ConnectionError(f"{self.storage.name} storage does not answer")
-
-
-async def _not_configured() -> dict[str, Any]:
-    return {"status": "not_configured"}
-
-
-async def _in_process() -> dict[str, Any]:
-    return {"status": "ok", "kind": "in-process"}
 
 
 def build_services(settings: Settings, metrics: Metrics | None = None) -> Services:
@@ -184,22 +136,26 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
     db_engine = create_engine(settings.sqlalchemy_url)
     sessionmaker = create_sessionmaker(db_engine)
     redis = (
-        Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
+        Redis(
+            # A burst of requests waits for a free connection (up to 5 s) instead of failing
+            # with "Too many connections" (redis-py's plain pool refuses at 100).
+            connection_pool=BlockingConnectionPool.from_url(
+                settings.redis_url,
+                max_connections=REDIS_MAX_CONNECTIONS,
+                timeout=5,
+                socket_connect_timeout=2,
+                socket_timeout=5,
+            )
+        )
         if settings.redis_url
         else None
     )
-    throttle: FailureCounter
-    if redis is not None:
-        throttle = RedisFailureCounter(
-            redis,
-            prefix=settings.redis_prefix,
-            limit=settings.login_max_failures,
-            window_s=settings.login_window_s,
-        )
-    else:
-        throttle = MemoryFailureCounter(
-            limit=settings.login_max_failures, window_s=settings.login_window_s
-        )
+    limits = throttle_limits(settings)
+    throttle: Throttle = (
+        RedisThrottle(redis, prefix=settings.redis_prefix, limits=limits)
+        if redis is not None
+        else MemoryThrottle(limits)
+    )
     try:
         storage = build_object_store(
             media_dir=settings.media_root,
@@ -219,13 +175,30 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         google_api_key=settings.google_api_key,
         google_base_url=settings.google_speech_base_url,
     )
+    try:
+        prices = PriceTable.load(settings.prices_file)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"PRICES_FILE: {exc}") from exc
+    try:
+        interpreter = build_interpreter(
+            settings.command_interpreter,
+            openai_api_key=settings.openai_api_key,
+            openai_base_url=settings.openai_base_url,
+            model=settings.openai_chat_model,
+            timeout_s=settings.openai_chat_timeout_s,
+            prices=prices,
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
     commands = CommandService(
         max_quantity=settings.max_quantity_per_command,
         speech=speech,
         speech_max_bytes=settings.speech_max_bytes,
         speech_max_seconds=settings.speech_max_seconds,
+        interpreter=interpreter,
+        billing=CallBilling(prices=prices, record=ledger.record, remaining=ledger.remaining),
     )
-    providers = build_providers()
+    providers = build_providers(prices, settings)
     queue = TaskQueue(settings)
     events = EventRelay(
         RedisEmitterEventBus(settings.redis_url, socketio_channel(settings.redis_prefix))
@@ -242,11 +215,19 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         worker_id=f"{socket.gethostname()}-{os.getpid()}",
     )
     generation = GenerationService(settings, providers, queue, events)
+    enhancement = EnhancementService(providers, queue, events, generation)
     register_generation_actions(commands, generation)
     gallery = GalleryService(storage, grace=timedelta(days=settings.deleted_image_grace_days))
-    collections = CollectionService(gallery)
+    collections = CollectionService()
     register_gallery_actions(commands, gallery)
-    register_collection_actions(commands, collections, gallery)
+    billing = BillingService()
+    register_billing_actions(commands, billing)
+    register_collection_actions(commands, collections)
+    sessions: SessionSignal = (
+        RedisSessionSignal(redis, sessions_channel(settings.redis_prefix))
+        if redis is not None
+        else LocalSessionSignal()
+    )
     tokens = TokenService(
         settings.resolve_jwt_secret(),
         algorithm=settings.jwt_algorithm,
@@ -260,18 +241,26 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         redis=redis,
         throttle=throttle,
         tokens=tokens,
-        auth=AuthService(tokens, throttle),
+        auth=AuthService(tokens, throttle, sessions),
         storage=storage,
+        prices=prices,
         speech=speech,
         commands=commands,
         providers=providers,
         queue=queue,
         events=events,
         generator=generator,
+        worker=GenerationWorker(
+            generator, queue, embedded=not (queue.distributed or settings.is_postgres)
+        ),
         generation=generation,
+        enhancement=enhancement,
         gallery=gallery,
-        feedback=FeedbackService(gallery),
+        feedback=FeedbackService(),
         collections=collections,
+        billing=billing,
+        health=HealthService(db_engine, redis, storage, queue),
+        sessions=sessions,
         metrics=metrics or Metrics(),
     )
 

@@ -330,22 +330,19 @@ async def test_throttle_is_shared_through_redis(services: Services):
         import pytest
 
         pytest.skip("embedded backend: the in-process counter is covered above")
-    from designer_bff.ratelimit.redis import RedisFailureCounter
+    from designer_bff.ratelimit.base import Limit
+    from designer_bff.ratelimit.redis import RedisThrottle
 
-    # A second counter (as in another API process) sees the first one's failures.
-    a = RedisFailureCounter(
-        services.redis, prefix=services.settings.redis_prefix, limit=2, window_s=60
-    )
-    b = RedisFailureCounter(
-        services.redis, prefix=services.settings.redis_prefix, limit=2, window_s=60
-    )
+    # A second throttle (as in another API process) sees the first one's attempts.
+    limits = {"t": Limit(2, 60)}
+    a = RedisThrottle(services.redis, prefix=services.settings.redis_prefix, limits=limits)
+    b = RedisThrottle(services.redis, prefix=services.settings.redis_prefix, limits=limits)
     key = unique_email("shared")
-    await a.record_failure(key)
-    assert await b.retry_after(key) is None
-    await b.record_failure(key)
-    assert 0 < (await a.retry_after(key) or 0) <= 60
-    await a.reset(key)
-    assert await b.retry_after(key) is None
+    assert await a.reserve(("t", key)) is None
+    assert await b.reserve(("t", key)) is None
+    assert 0 < (await a.reserve(("t", key)) or 0) <= 60
+    await a.reset("t", key)
+    assert await b.reserve(("t", key)) is None
 
 
 async def test_two_users_are_separate(

@@ -141,18 +141,51 @@ async def test_examples(client: httpx.AsyncClient, user: AuthedUser):
     resp = await client.get("/api/voice/examples", headers=user.headers)
     assert resp.status_code == 200
     examples = resp.json()["examples"]
-    # Between them the examples show every action a designer can ask for.
-    assert {e["intent"] for e in examples} >= {
+    # Between them the examples show every action a designer can ask for here, and only
+    # those: nightly batches are not built yet.
+    assert {e["intent"] for e in examples} == {
         "generate",
         "variations",
         "show",
         "collection_create",
         "collection_add",
-        "schedule_nightly",
         "cost_report",
         "cancel",
     }
     assert all(e["command"].strip() for e in examples)
+
+
+@pytest.mark.parametrize(
+    ("command", "intent"),
+    [
+        ("every night make me 5 bohemian dresses", "schedule_nightly"),
+        ("stop the nightly batch", "schedule_nightly"),
+    ],
+)
+async def test_intents_without_an_action_say_so(
+    client: httpx.AsyncClient, user: AuthedUser, command: str, intent: str
+):
+    for dry_run in (True, False):
+        resp = await process(client, user, command, dry_run=dry_run)
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        assert body["intent"] == intent
+        assert body["error"]["code"] == "not_available"
+        assert "not available yet" in body["reply"]
+        # Nothing claims to have happened.
+        for claim in ("Nightly batch set", "stopped", "Here's what you've spent"):
+            assert claim not in body["reply"]
+        assert body["job_id"] is None
+    history = await client.get("/api/voice/history", headers=user.headers)
+    newest = history.json()["items"][0]
+    assert newest["text"] == command and newest["error_code"] == "not_available"
+
+
+async def test_help_lists_only_what_works(client: httpx.AsyncClient, user: AuthedUser):
+    body = (await process(client, user, "help", dry_run=True)).json()
+    assert body["intent"] == "help"
+    assert "design" in body["reply"] and "browse" in body["reply"]
+    assert "night" not in body["reply"] and "check costs" in body["reply"]
 
 
 # -- speech ----------------------------------------------------------------------------
@@ -266,11 +299,9 @@ async def test_audio_errors(client: httpx.AsyncClient, services: Services, user:
 
 
 async def test_no_speech_provider_answers_503(backend, tmp_path: Path):
-    from asgi_lifespan import LifespanManager
-
     from designer_bff.app import create_app
     from designer_bff.services import build_services
-    from tests.conftest import make_settings, register_user
+    from tests.conftest import make_settings, register_user, running
 
     settings = make_settings(
         tmp_path, database_url=backend.settings.database_url, speech_provider="none"
@@ -279,16 +310,13 @@ async def test_no_speech_provider_answers_503(backend, tmp_path: Path):
         settings = make_settings(backend.settings.data_dir, speech_provider="none")
     services = build_services(settings)
     try:
-        app = create_app(services=services)
-        async with LifespanManager(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-                u = await register_user(c, "mute")
-                resp = await c.post(
-                    "/api/voice/process-audio",
-                    headers=u.headers,
-                    files={"audio": ("a.wav", tone_wav(1), "audio/wav")},
-                )
+        async with running(create_app(services=services)) as c:
+            u = await register_user(c, "mute")
+            resp = await c.post(
+                "/api/voice/process-audio",
+                headers=u.headers,
+                files={"audio": ("a.wav", tone_wav(1), "audio/wav")},
+            )
     finally:
         await services.close()
     assert_error(resp, 503, "speech_unavailable")
@@ -310,3 +338,24 @@ async def test_a_refused_action_is_a_reply_and_the_command_is_kept(
     assert history["items"][0]["error_code"] == "quantity_too_large"
     jobs = (await client.get("/api/generations", headers=user.headers)).json()
     assert jobs["items"] == []
+
+
+async def test_vocabulary_is_what_specs_and_filters_accept(
+    client: httpx.AsyncClient, user: AuthedUser
+):
+    resp = await client.get("/api/voice/vocabulary", headers=user.headers)
+    assert resp.status_code == 200, resp.text
+    fields = {a["field"]: a for a in resp.json()["attributes"]}
+    assert list(fields)[:2] == ["garment_type", "silhouette"]
+    assert fields["garment_type"]["multi"] is False and fields["colors"]["multi"] is True
+    assert {"dress", "blazer"} <= set(fields["garment_type"]["values"])
+    assert {"bohemian", "minimalist"} <= set(fields["styles"]["values"])
+    # Every value it names is one a spec may carry: a generation accepts it as it is.
+    spec = {"garment_type": fields["garment_type"]["values"][-1]}
+    spec["colors"] = fields["colors"]["values"][-1:]
+    spec["patterns"] = fields["patterns"]["values"][-1:]
+    made = await client.post(
+        "/api/generations", headers=user.headers, json={"spec": spec, "quantity": 1}
+    )
+    assert made.status_code == 202, made.text
+    assert (await client.get("/api/voice/vocabulary")).status_code == 401

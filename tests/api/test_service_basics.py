@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from designer_bff.app import create_app
-from designer_bff.core.deps import AdminDep
+from designer_bff.auth.deps import AdminDep
 from designer_bff.services import Services
 from tests.api.test_auth import assert_error
-from tests.conftest import AuthedUser, unique_email
+from tests.conftest import AuthedUser, running, unique_email
 
 
 async def test_malformed_json(client: httpx.AsyncClient):
@@ -124,10 +123,8 @@ async def test_unhandled_error_is_json_without_traceback(services: Services):
     async def boom() -> None:
         raise RuntimeError("secret internal detail")
 
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            resp = await c.get("/boom")
+    async with running(app, raise_app_exceptions=False) as c:
+        resp = await c.get("/boom")
     assert_error(resp, 500, "internal_error")
     assert "secret internal detail" not in resp.text
     assert resp.headers["x-request-id"]
@@ -162,11 +159,8 @@ async def test_health_is_503_when_a_configured_part_is_down(backend, tmp_path):
     )
     broken = build_services(settings)
     try:
-        app = create_app(services=broken)
-        async with LifespanManager(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-                resp = await c.get("/health")
+        async with running(create_app(services=broken)) as c:
+            resp = await c.get("/health")
     finally:
         await broken.close()
     assert resp.status_code == 503
@@ -201,17 +195,13 @@ async def test_admin_dependency(services: Services, client: httpx.AsyncClient, u
     async def ping(admin: AdminDep) -> dict[str, str]:
         return {"admin": str(admin.id)}
 
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            assert_error(
-                await c.get("/api/admin/ping", headers=user.headers), 403, "admin_required"
-            )
-            async with services.sessionmaker() as db:
-                await db.execute(update(User).where(User.email == user.email).values(role="admin"))
-                await db.commit()
-            resp = await c.get("/api/admin/ping", headers=user.headers)
-            assert resp.status_code == 200 and resp.json() == {"admin": user.id}
+    async with running(app) as c:
+        assert_error(await c.get("/api/admin/ping", headers=user.headers), 403, "admin_required")
+        async with services.sessionmaker() as db:
+            await db.execute(update(User).where(User.email == user.email).values(role="admin"))
+            await db.commit()
+        resp = await c.get("/api/admin/ping", headers=user.headers)
+        assert resp.status_code == 200 and resp.json() == {"admin": user.id}
 
 
 @pytest.mark.parametrize("path", ["/openapi.json", "/docs"])

@@ -7,13 +7,12 @@ import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
 
-from designer_bff.gallery.models import Collection, CollectionImage
+from designer_bff.collections.models import Collection, CollectionImage
 from designer_bff.services import Services
 from tests.api.test_auth import assert_error
-from tests.conftest import AuthedUser
-from tests.gallery.helpers import make_images
+from tests.conftest import AuthedUser, say
+from tests.gallery.helpers import count_rows, make_images
 from tests.gallery.test_voice import command_result
 
 
@@ -42,15 +41,7 @@ async def _contents(
 
 
 async def _collections_of(services: Services, user: AuthedUser) -> int:
-    async with services.sessionmaker() as db:
-        return int(
-            await db.scalar(
-                select(func.count())
-                .select_from(Collection)
-                .where(Collection.user_id == uuid.UUID(user.id))
-            )
-            or 0
-        )
+    return await count_rows(services, Collection, Collection.user_id == uuid.UUID(user.id))
 
 
 async def test_crud(client: httpx.AsyncClient, services: Services, user: AuthedUser):
@@ -106,10 +97,11 @@ async def test_crud(client: httpx.AsyncClient, services: Services, user: AuthedU
     assert_error(
         await client.patch(url, headers=h, json={"name": "RESORT"}), 409, "collection_exists"
     )
+    # Designs named in a body: 409 (a 404 would say the collection is not there).
     assert_error(
         await client.patch(url, headers=h, json={"cover_image_id": str(uuid.uuid4())}),
-        404,
-        "not_found",
+        409,
+        "images_not_found",
     )
     # Renaming to a different case of its own name is fine.
     assert (await client.patch(url, headers=h, json={"name": "SUMMER 26"})).status_code == 200
@@ -148,8 +140,8 @@ async def test_add_remove_reorder_and_paginate(
         await client.post(
             f"{base}/images", headers=h, json={"image_ids": [ids[6], str(uuid.uuid4())]}
         ),
-        404,
-        "not_found",
+        409,
+        "images_not_found",
     )
     assert await _contents(client, user, coll["id"]) == ids[:6]
     assert_error(
@@ -173,7 +165,7 @@ async def test_add_remove_reorder_and_paginate(
     assert await _contents(client, user, coll["id"], limit=4) == expected
     body = assert_error(
         await client.put(f"{base}/images/order", headers=h, json={"image_ids": [ids[6]]}),
-        404,
+        409,
         "not_in_collection",
     )
     assert body["error"]["details"]["missing"] == [ids[6]]
@@ -246,6 +238,8 @@ async def test_share_link_shows_only_its_collection(
     assert_error(
         await client.get(f"{token_base}/images/{ids[2]}/file?variant=thumb"), 404, "not_found"
     )
+    # A logged-out visitor's browser (no files cookie) gets nothing from the owner's routes.
+    client.cookies.clear()
     assert_error(
         await client.get(f"/api/images/{ids[0]}/file?variant=thumb"), 401, "not_authenticated"
     )
@@ -307,14 +301,19 @@ async def test_another_designers_collections_answer_404_with_no_side_effect(
         ("PUT", f"{base}/images/order", {"json": {"image_ids": [hers[1]]}}),
         ("POST", f"{base}/share", {}),
         ("DELETE", f"{base}/share", {}),
-        # Her designs cannot enter his collection, nor become its cover.
-        ("POST", f"/api/collections/{own['id']}/images", {"json": {"image_ids": [hers[0]]}}),
-        ("PATCH", f"/api/collections/{own['id']}", {"json": {"cover_image_id": hers[0]}}),
         ("POST", "/api/collections", {"json": {"name": "Steal", "image_ids": [hers[0]]}}),
         ("POST", "/api/collections", {"json": {"name": "Steal", "cover_image_id": hers[0]}}),
     ):
         resp = await client.request(method, path, headers=h, **kwargs)
         assert resp.status_code == 404, (method, path, resp.text)
+    # Her designs cannot enter his collection, nor become its cover: named in the body of a
+    # request on his collection, they are a 409, as if they did not exist.
+    for method, path, kwargs in (
+        ("POST", f"/api/collections/{own['id']}/images", {"json": {"image_ids": [hers[0]]}}),
+        ("PATCH", f"/api/collections/{own['id']}", {"json": {"cover_image_id": hers[0]}}),
+    ):
+        resp = await client.request(method, path, headers=h, **kwargs)
+        assert_error(resp, 409, "images_not_found")
     # Nothing changed.
     after = (await client.get(base, headers=alice.headers)).json()
     assert after["name"] == "Alice's" and after["image_count"] == 2 and after["shared"]
@@ -338,54 +337,41 @@ async def test_another_designers_collections_answer_404_with_no_side_effect(
     )
 
 
-async def _say(client: httpx.AsyncClient, user: AuthedUser, command: str) -> dict[str, Any]:
-    resp = await client.post(
-        "/api/voice/process-text", headers=user.headers, json={"command": command}
-    )
-    assert resp.status_code == 200, resp.text
-    return resp.json()
-
-
 async def test_voice_collection_commands(
     client: httpx.AsyncClient, services: Services, user: AuthedUser
 ):
     h = user.headers
-    body = await _say(client, user, "add the last 3 to Summer Capsule")
+    body = await say(client, user, "add the last 3 to Summer Capsule")
     assert body["intent"] == "collection_add" and "no designs" in body["reply"]
     assert await _collections_of(services, user) == 0  # nothing to add: nothing created
 
     ids = [str(i) for i in await make_images(services, user, 5)]
-    body = await _say(client, user, "create a collection called Resort 2026")
+    body = await say(client, user, "create a collection called Resort 2026")
     assert body["intent"] == "collection_create" and "Created" in body["reply"]
     result = await command_result(services, body["command_id"])
     assert result["created"] is True
-    body = await _say(client, user, "new collection resort 2026")
+    body = await say(client, user, "new collection resort 2026")
     assert "already have" in body["reply"]
     assert await _collections_of(services, user) == 1
 
-    body = await _say(client, user, "add the last 3 to Summer Capsule")
+    body = await say(client, user, "add the last 3 to Summer Capsule")
     assert body["reply"] == "Created “Summer Capsule” and added 3 designs."
     result = await command_result(services, body["command_id"])
     assert result["created"] is True and result["added"] == 3
     # In the order they were made.
     assert await _contents(client, user, result["collection_id"]) == ids[2:]
 
-    body = await _say(client, user, "add this one to Summer Capsule")
+    body = await say(client, user, "add this one to Summer Capsule")
     assert "already in" in body["reply"]
     newest = await make_images(services, user, 1)
-    body = await _say(client, user, "add this one to Summer Capsule")
+    body = await say(client, user, "add this one to Summer Capsule")
     assert body["reply"] == "Added 1 design to “Summer Capsule”."
     assert (await _contents(client, user, result["collection_id"]))[-1] == str(newest[0])
 
     await client.post(f"/api/images/{ids[0]}/feedback", headers=h, json={"type": "outlier"})
-    body = await _say(client, user, "add my last outlier to resort 2026")
+    body = await say(client, user, "add my last outlier to resort 2026")
     resort = await command_result(services, body["command_id"])
     assert resort["created"] is False and resort["image_ids"] == [ids[0]]
     assert "Resort 2026" in body["reply"]
-    async with services.sessionmaker() as db:
-        count = await db.scalar(
-            select(func.count())
-            .select_from(CollectionImage)
-            .where(CollectionImage.collection_id == uuid.UUID(resort["collection_id"]))
-        )
-    assert count == 1
+    in_resort = CollectionImage.collection_id == uuid.UUID(resort["collection_id"])
+    assert await count_rows(services, CollectionImage, in_resort) == 1

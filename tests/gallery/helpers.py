@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from designer_bff.db.base import utcnow
-from designer_bff.gallery.models import Image, spec_columns
+from designer_bff.designs.models import Image, spec_columns
+from designer_bff.garments.spec import GarmentSpec
 from designer_bff.learning.models import LearningEvent
 from designer_bff.services import Services
 from designer_bff.storage import object_key
@@ -76,16 +77,22 @@ async def make_images(
                     dominant_color="#aabbcc",
                     storage_backend=services.storage.name,
                     variants=keys,
-                    cost_usd=Decimal(cost),
+                    generation_cost=Decimal(cost),
                     created_at=created,
                     updated_at=created,
                     completed_at=created if status == "ready" else None,
-                    **spec_columns(spec),
+                    **spec_columns(GarmentSpec.from_stored(spec)),
                 )
             )
             ids.append(image_id)
         await db.commit()
     return ids
+
+
+async def count_rows(services: Services, model: Any, *where: Any) -> int:
+    """How many rows of `model` match `where`, read in a session of its own."""
+    async with services.sessionmaker() as db:
+        return int(await db.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
 async def image_row(services: Services, image_id: uuid.UUID | str) -> Image | None:

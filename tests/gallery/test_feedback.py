@@ -7,13 +7,12 @@ from __future__ import annotations
 import uuid
 
 import httpx
-from sqlalchemy import func, select
 
 from designer_bff.gallery.models import ImageFeedback
 from designer_bff.services import Services
 from tests.api.test_auth import assert_error
 from tests.conftest import AuthedUser
-from tests.gallery.helpers import image_row, learning_events, make_images
+from tests.gallery.helpers import count_rows, image_row, learning_events, make_images
 from tests.generation.helpers import wait_for_job
 
 SPEC = {
@@ -26,15 +25,7 @@ SPEC = {
 
 
 async def _feedback_rows(services: Services, image_id: str) -> int:
-    async with services.sessionmaker() as db:
-        return int(
-            await db.scalar(
-                select(func.count())
-                .select_from(ImageFeedback)
-                .where(ImageFeedback.image_id == uuid.UUID(image_id))
-            )
-            or 0
-        )
+    return await count_rows(services, ImageFeedback, ImageFeedback.image_id == uuid.UUID(image_id))
 
 
 async def test_feedback_upserts_one_row_and_syncs_the_image(

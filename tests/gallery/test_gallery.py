@@ -13,14 +13,14 @@ import pytest
 from sqlalchemy import update
 
 from designer_bff.db.base import utcnow
-from designer_bff.gallery.models import Image
+from designer_bff.designs.models import Image
 from designer_bff.maintenance import run_maintenance
 from designer_bff.services import Services
 from designer_bff.styles.models import VltSpecification
 from tests.api.test_auth import assert_error
 from tests.conftest import AuthedUser
 from tests.gallery.helpers import ids_of, image_row, make_images
-from tests.generation.helpers import wait_for_job
+from tests.generation.helpers import start_job, wait_for_job
 
 
 async def _page(client: httpx.AsyncClient, user: AuthedUser, **params: Any) -> dict[str, Any]:
@@ -239,9 +239,12 @@ async def test_bad_cursors_and_limits(client: httpx.AsyncClient, services: Servi
             400,
             "invalid_cursor",
         )
-    # A cursor of one sort is refused by another instead of silently skipping.
+    # A cursor is the whole position of a design, so another sort goes on after it...
+    other = await client.get("/api/images", headers=h, params={"cursor": cursor, "sort": "rating"})
+    assert other.status_code == 200, other.text
+    # ... but a cursor of another listing is refused.
     assert_error(
-        await client.get("/api/images", headers=h, params={"cursor": cursor, "sort": "rating"}),
+        await client.get("/api/images", headers=h, params={"cursor": "collection" + cursor}),
         400,
         "invalid_cursor",
     )
@@ -335,7 +338,8 @@ async def test_detail_has_everything(client: httpx.AsyncClient, services: Servic
     assert body["my_feedback"]["is_outlier"] is True
     assert body["vlt"]["prompt_text"] == "a camel coat" and body["vlt"]["status"] == "completed"
     assert_error(await client.get(f"/api/images/{uuid.uuid4()}", headers=h), 404, "not_found")
-    assert_error(await client.get("/api/images/not-a-uuid", headers=h), 422, "validation_error")
+    # Path ids are UUIDs: anything else names no resource (so /api/images/feedback is not one).
+    assert_error(await client.get("/api/images/not-a-uuid", headers=h), 404, "not_found")
 
 
 async def test_delete_restore_and_purge(
@@ -388,16 +392,9 @@ async def test_delete_restore_and_purge(
 
 
 async def test_real_designs_end_to_end(client: httpx.AsyncClient, user: AuthedUser, services):
-    resp = await client.post(
-        "/api/generations",
-        headers=user.headers,
-        json={
-            "spec": {"garment_type": "dress", "colors": ["red"], "patterns": ["floral"]},
-            "quantity": 3,
-        },
-    )
-    assert resp.status_code == 202, resp.text
-    job = await wait_for_job(client, user, resp.json()["id"])
+    spec = {"garment_type": "dress", "colors": ["red"], "patterns": ["floral"]}
+    queued = await start_job(client, user, spec, quantity=3)
+    job = await wait_for_job(client, user, queued["id"])
     assert job["status"] == "completed"
     made = {i["id"] for i in job["images"]}
     page = await _page(client, user, job_id=job["id"], color="red", garment_type="dress")

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import func, select
 
 from designer_bff.gallery.models import ImageFeedback
 from designer_bff.services import Services
 from tests.api.test_auth import assert_error
 from tests.conftest import AuthedUser
-from tests.gallery.helpers import image_row, learning_events, make_images
+from tests.gallery.helpers import count_rows, image_row, learning_events, make_images
 
 
 async def test_another_designers_images_answer_404_with_no_side_effect(
@@ -69,15 +68,7 @@ async def test_another_designers_images_answer_404_with_no_side_effect(
     still_deleted = await image_row(services, deleted)
     assert still_deleted is not None and still_deleted.deleted_at is not None
     assert await learning_events(services, mine) == []
-    async with services.sessionmaker() as db:
-        assert (
-            await db.scalar(
-                select(func.count())
-                .select_from(ImageFeedback)
-                .where(ImageFeedback.image_id.in_([after.id]))
-            )
-            == 0
-        )
+    assert await count_rows(services, ImageFeedback, ImageFeedback.image_id.in_([after.id])) == 0
     # Bob's own design was not touched by the failed all-or-nothing bulk call.
     bob_row = await image_row(services, bobs)
     assert bob_row is not None and not bob_row.is_outlier

@@ -11,16 +11,8 @@ import httpx
 from designer_bff.commands.models import VoiceCommand
 from designer_bff.db.base import utcnow
 from designer_bff.services import Services
-from tests.conftest import AuthedUser
+from tests.conftest import AuthedUser, say
 from tests.gallery.helpers import make_images
-
-
-async def _say(client: httpx.AsyncClient, user: AuthedUser, command: str) -> dict:
-    resp = await client.post(
-        "/api/voice/process-text", headers=user.headers, json={"command": command}
-    )
-    assert resp.status_code == 200, resp.text
-    return resp.json()
 
 
 async def command_result(services: Services, command_id: str) -> dict:
@@ -38,7 +30,7 @@ async def test_show_returns_the_gallery_query(
         services, user, 2, spec={"garment_type": "dress", "colors": ["red"], "patterns": ["floral"]}
     )
     await make_images(services, user, 1, spec={"garment_type": "dress", "colors": ["blue"]})
-    body = await _say(client, user, "show me red floral dresses")
+    body = await say(client, user, "show me red floral dresses")
     assert body["intent"] == "show"
     assert "2 designs" in body["reply"]
     result = await command_result(services, body["command_id"])
@@ -63,16 +55,16 @@ async def test_show_outliers_favourites_dates_and_collections(
     await client.post(
         f"/api/images/{old[0]}/feedback", headers=user.headers, json={"type": "favorite"}
     )
-    body = await _say(client, user, "show me my outliers")
+    body = await say(client, user, "show me my outliers")
     assert "1 design" in body["reply"]
-    body = await _say(client, user, "show my favorites from last week")
+    body = await say(client, user, "show my favorites from last week")
     assert "0 designs" in body["reply"]
     await client.post(
         "/api/collections", headers=user.headers, json={"name": "Summer Capsule", "image_ids": new}
     )
-    body = await _say(client, user, "show collection Summer Capsule")
+    body = await say(client, user, "show collection Summer Capsule")
     assert "2 designs" in body["reply"], body
     result = await command_result(services, body["command_id"])
     assert "collection_id" in result["gallery_query"]
-    body = await _say(client, user, "show collection Winter Dreams")
+    body = await say(client, user, "show collection Winter Dreams")
     assert "no collection" in body["reply"]

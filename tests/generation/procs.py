@@ -17,12 +17,16 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import socketio
+
+from tests.conftest import AuthedUser, register_user
+from tests.generation.helpers import get_job, start_job
 
 BIN = Path(sys.executable).parent / "designer-bff"
 
@@ -201,7 +205,8 @@ class MotoServer:
         self.log.close()
 
 
-def start_moto(workdir: Path) -> MotoServer:
+def start_moto(workdir: Path, env: dict[str, str] | None = None) -> MotoServer:
+    """`moto_server` as a separate process, once it answers; its log in `workdir`."""
     exe = Path(sys.executable).with_name("moto_server")
     found = str(exe) if exe.exists() else shutil.which("moto_server")
     if not found:
@@ -209,7 +214,7 @@ def start_moto(workdir: Path) -> MotoServer:
     port = free_port()
     log = (workdir / "moto.log").open("wb")
     proc = subprocess.Popen(
-        [found, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
+        [found, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env
     )
     server = MotoServer(proc, f"http://127.0.0.1:{port}", log)
     deadline = time.monotonic() + 30
@@ -230,45 +235,13 @@ def start_moto(workdir: Path) -> MotoServer:
 # -- HTTP --------------------------------------------------------------------------------
 
 
-@dataclass
-class User:
-    id: str
-    email: str
-    access_token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"}
-
-
-async def register(client: httpx.AsyncClient, tag: str) -> User:
-    email = f"{tag}-{uuid.uuid4().hex[:10]}@example.com"
-    resp = await client.post(
-        "/api/auth/register",
-        json={"email": email, "password": "correct horse battery", "name": tag.title()},
-    )
-    assert resp.status_code == 201, resp.text
-    body = resp.json()
-    return User(body["user"]["id"], email, body["access_token"])
-
-
-async def create_job(client: httpx.AsyncClient, user: User, quantity: int) -> dict[str, Any]:
-    resp = await client.post(
-        "/api/generations", headers=user.headers, json={"spec": SPEC, "quantity": quantity}
-    )
-    assert resp.status_code == 202, resp.text
-    return resp.json()
-
-
-async def get_job(client: httpx.AsyncClient, user: User, job_id: str) -> dict[str, Any]:
-    resp = await client.get(f"/api/generations/{job_id}", headers=user.headers)
-    assert resp.status_code == 200, resp.text
-    return resp.json()
+async def create_job(client: httpx.AsyncClient, user: AuthedUser, quantity: int) -> dict[str, Any]:
+    return await start_job(client, user, SPEC, quantity=quantity)
 
 
 async def poll_job(
     client: httpx.AsyncClient,
-    user: User,
+    user: AuthedUser,
     job_id: str,
     until: Callable[[dict[str, Any]], bool],
     within: float,
@@ -290,6 +263,70 @@ async def poll_job(
 
 def finished(job: dict[str, Any]) -> bool:
     return job["status"] in ("completed", "failed", "cancelled")
+
+
+async def wait_mid_job(
+    client: httpx.AsyncClient, user: AuthedUser, job_id: str, diagnostics: Callable[[], str]
+) -> dict[str, Any]:
+    """The job once a few designs are made (or it ended): the moment to kill its maker."""
+    return await poll_job(
+        client,
+        user,
+        job_id,
+        lambda j: j["progress"]["done"] >= 4 or finished(j),
+        within=30,
+        what="first designs",
+        diagnostics=diagnostics,
+    )
+
+
+async def wait_completed(
+    client: httpx.AsyncClient,
+    user: AuthedUser,
+    job_id: str,
+    quantity: int,
+    what: str,
+    diagnostics: Callable[[], str],
+) -> dict[str, Any]:
+    """The job once finished, which must be with all `quantity` designs made."""
+    final = await poll_job(
+        client, user, job_id, finished, within=40, what=what, diagnostics=diagnostics
+    )
+    assert final["status"] == "completed", final
+    assert final["progress"] == {"done": quantity, "failed": 0, "total": quantity}
+    return final
+
+
+# A price for the local renderer (it is free by default), so crash tests see the ledger.
+DESIGN_PRICE = "0.01"
+
+
+def priced_local_renderer(folder: Path) -> str:
+    """A PRICES_FILE pricing each local design at DESIGN_PRICE; its path."""
+    path = folder / "prices.yaml"
+    path.write_text(
+        f"providers:\n  local-flats:\n    local-flats-v1: {{generate: {DESIGN_PRICE}}}\n"
+    )
+    return str(path)
+
+
+def assert_charged_once(charges: list[tuple[Any, Any]], rows: list[dict[str, Any]]) -> None:
+    """One ledger row per design made (image id, amount), whatever crashed meanwhile."""
+    charged = sorted(uuid.UUID(str(image_id)) for image_id, _ in charges)
+    assert charged == sorted(uuid.UUID(str(r["id"])) for r in rows)
+    assert {Decimal(str(amount)) for _, amount in charges} == {Decimal(DESIGN_PRICE)}
+
+
+def assert_made_exactly_once(rows: list[dict[str, Any]], stored: set[str], quantity: int) -> None:
+    """The record of truth after a crash: one row per design, each seq once, every one
+    ready; storage holds exactly one set of objects per design, nothing stored twice and
+    nothing orphaned by the design the crash interrupted."""
+    assert len(rows) == quantity
+    assert sorted(r["seq"] for r in rows) == list(range(quantity))
+    assert {r["status"] for r in rows} == {"ready"}
+    expected = expected_objects(rows)
+    assert len(objects_by_image(expected)) == quantity
+    assert stored == expected, (sorted(stored - expected), sorted(expected - stored))
 
 
 # -- Socket.IO ---------------------------------------------------------------------------
@@ -392,9 +429,42 @@ def assert_job_events(client: EventClient, job_id: str, total: int) -> None:
     assert not client.of("job.failed", job_id) and not client.of("job.cancelled", job_id)
 
 
+async def check_live_events(url: str, stored_keys: Callable[[str], Awaitable[set[str]]]) -> None:
+    """Two users' Socket.IO clients on the API at `url`: no connection without a valid
+    token, each sees its own job's full story and nothing of the other's, then a cancel
+    mid-job (`cancel_mid_job`). A process making designs must already be running."""
+    alice_sio, bob_sio = EventClient(), EventClient()
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+            alice = await register_user(client, "alice")
+            bob = await register_user(client, "bob")
+            await assert_refused(url, None)
+            await assert_refused(url, "not-a-token")
+            await alice_sio.connect(url, alice.access_token)
+            await bob_sio.connect(url, bob.access_token)
+
+            job = await create_job(client, alice, 5)
+            bobs = await create_job(client, bob, 1)
+            for sio, job_id in ((alice_sio, job["id"]), (bob_sio, bobs["id"])):
+                await sio.wait_for(
+                    lambda c, j=job_id: bool(c.of("job.completed", j)), 30, "job.completed"
+                )
+            assert_job_events(alice_sio, job["id"], 5)
+            assert_job_events(bob_sio, bobs["id"], 1)
+            # Each user's room carries only their own events.
+            assert {r.data.get("job_id") for r in bob_sio.events} == {bobs["id"]}
+            assert {r.data.get("job_id") for r in alice_sio.events} == {job["id"]}
+
+            await cancel_mid_job(client, alice, alice_sio, 40, stored_keys)
+            assert {r.data.get("job_id") for r in bob_sio.events} == {bobs["id"]}
+    finally:
+        await alice_sio.close()
+        await bob_sio.close()
+
+
 async def cancel_mid_job(
     client: httpx.AsyncClient,
-    user: User,
+    user: AuthedUser,
     sio: EventClient,
     quantity: int,
     stored_keys: Callable[[str], Awaitable[set[str]]],

@@ -22,23 +22,25 @@ import httpx
 import pytest
 
 from designer_bff.storage import S3ObjectStore
-from tests.conftest import create_pg_database, delete_redis_prefix, drop_pg_database
+from tests.conftest import (
+    create_pg_database,
+    delete_redis_prefix,
+    drop_pg_database,
+    register_user,
+)
 from tests.generation.procs import (
-    EventClient,
     MotoServer,
     Processes,
     Service,
-    assert_job_events,
-    assert_refused,
-    cancel_mid_job,
+    assert_charged_once,
+    assert_made_exactly_once,
+    check_live_events,
     create_job,
-    expected_objects,
-    finished,
-    objects_by_image,
-    poll_job,
-    register,
+    priced_local_renderer,
     service_env,
     start_moto,
+    wait_completed,
+    wait_mid_job,
 )
 
 PG_URL = os.environ.get("DATABASE_URL")
@@ -78,6 +80,17 @@ class Cluster:
             return {key async for key in store.list(user_id)}
         finally:
             await store.aclose()
+
+    async def charges(self, job_id: str) -> list[tuple[Any, Any]]:
+        conn = await asyncpg.connect(self.db_dsn)
+        try:
+            rows = await conn.fetch(
+                "SELECT image_id, amount_usd FROM cost_ledger WHERE job_id = $1",
+                uuid.UUID(job_id),
+            )
+        finally:
+            await conn.close()
+        return [(r["image_id"], r["amount_usd"]) for r in rows]
 
     async def image_rows(self, job_id: str) -> list[dict[str, Any]]:
         conn = await asyncpg.connect(self.db_dsn)
@@ -124,6 +137,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             GENERATION_SWEEP_INTERVAL_S="0.5",
             GENERATION_STALL_AFTER_S="1",
             PROVIDER_CONCURRENCY=json.dumps({"local-flats": 1}),
+            PRICES_FILE=priced_local_renderer(workdir),
         )
         api = procs.start("api", env, name="api")
         asyncio.run(api.wait_ready())  # migrates the database before any worker starts
@@ -142,20 +156,12 @@ async def test_worker_sigkill_mid_job_new_worker_completes_exactly_once(cluster:
     workers: list[Service] = []
     try:
         async with httpx.AsyncClient(base_url=cluster.api.url, timeout=10) as client:
-            user = await register(client, "crash")
+            user = await register_user(client, "crash")
             first = cluster.start_worker("worker-killed")
             workers.append(first)
             await first.wait_ready()
             job = await create_job(client, user, quantity)
-            half = await poll_job(
-                client,
-                user,
-                job["id"],
-                lambda j: j["progress"]["done"] >= 4 or finished(j),
-                within=30,
-                what="first designs",
-                diagnostics=cluster.procs.logs,
-            )
+            half = await wait_mid_job(client, user, job["id"], cluster.procs.logs)
             assert half["status"] == "running", half["progress"]
             first.kill()
             rows = await cluster.image_rows(job["id"])
@@ -164,29 +170,12 @@ async def test_worker_sigkill_mid_job_new_worker_completes_exactly_once(cluster:
             second = cluster.start_worker("worker-new")
             workers.append(second)
             await second.wait_ready()
-            final = await poll_job(
-                client,
-                user,
-                job["id"],
-                finished,
-                within=40,
-                what="job after the kill",
-                diagnostics=cluster.procs.logs,
+            final = await wait_completed(
+                client, user, job["id"], quantity, "job after the kill", cluster.procs.logs
             )
-            assert final["status"] == "completed", final
-            assert final["progress"] == {"done": quantity, "failed": 0, "total": quantity}
-
-            # The record of truth: one row per design, each seq once, every one ready.
             rows = await cluster.image_rows(job["id"])
-            assert len(rows) == quantity
-            assert sorted(r["seq"] for r in rows) == list(range(quantity))
-            assert {r["status"] for r in rows} == {"ready"}
-            expected = expected_objects(rows)
-            assert len(objects_by_image(expected)) == quantity
-            # The bucket holds exactly one set of objects per design: nothing twice,
-            # nothing orphaned by the design the kill interrupted.
-            keys = await cluster.stored_keys(user.id)
-            assert keys == expected, (sorted(keys - expected), sorted(expected - keys))
+            assert_made_exactly_once(rows, await cluster.stored_keys(user.id), quantity)
+            assert_charged_once(await cluster.charges(job["id"]), rows)
 
             # A thumbnail downloads: a redirect to a presigned URL on the S3 server...
             url = final["images"][-1]["urls"]["thumb"]
@@ -206,33 +195,9 @@ async def test_worker_sigkill_mid_job_new_worker_completes_exactly_once(cluster:
 
 async def test_worker_events_reach_api_clients_and_cancel(cluster: Cluster):
     worker = cluster.start_worker("worker-events")
-    alice_sio, bob_sio = EventClient(), EventClient()
-    url = cluster.api.url
     try:
         await worker.wait_ready()
-        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
-            alice = await register(client, "alice")
-            bob = await register(client, "bob")
-            await assert_refused(url, None)
-            await assert_refused(url, "not-a-token")
-            await alice_sio.connect(url, alice.access_token)
-            await bob_sio.connect(url, bob.access_token)
-
-            job = await create_job(client, alice, 5)
-            bobs = await create_job(client, bob, 1)
-            for sio, job_id in ((alice_sio, job["id"]), (bob_sio, bobs["id"])):
-                await sio.wait_for(
-                    lambda c, j=job_id: bool(c.of("job.completed", j)), 30, "job.completed"
-                )
-            # Made and announced by the worker process, delivered by the API process.
-            assert_job_events(alice_sio, job["id"], 5)
-            assert_job_events(bob_sio, bobs["id"], 1)
-            assert {r.data.get("job_id") for r in bob_sio.events} == {bobs["id"]}
-            assert {r.data.get("job_id") for r in alice_sio.events} == {job["id"]}
-
-            await cancel_mid_job(client, alice, alice_sio, 40, cluster.stored_keys)
-            assert {r.data.get("job_id") for r in bob_sio.events} == {bobs["id"]}
+        # Made and announced by the worker process, delivered by the API process.
+        await check_live_events(cluster.api.url, cluster.stored_keys)
     finally:
-        await alice_sio.close()
-        await bob_sio.close()
         worker.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import httpx
 import numpy as np
@@ -10,20 +11,14 @@ from PIL import Image as PILImage
 
 from designer_bff.services import Services
 from tests.api.test_auth import assert_error
-from tests.conftest import AuthedUser
-from tests.generation.helpers import wait_for_job
+from tests.conftest import AuthedUser, say
+from tests.generation.helpers import start_job, wait_for_job
 
 
 async def test_voice_command_makes_ten_different_bohemian_dresses(
     client: httpx.AsyncClient, user: AuthedUser
 ):
-    resp = await client.post(
-        "/api/voice/process-text",
-        headers=user.headers,
-        json={"command": "make me 10 bohemian style dresses"},
-    )
-    assert resp.status_code == 200, resp.text
-    job_id = resp.json()["job_id"]
+    job_id = (await say(client, user, "make me 10 bohemian style dresses"))["job_id"]
     assert job_id
     job = await wait_for_job(client, user, job_id)
     assert job["status"] == "completed", job
@@ -54,16 +49,8 @@ async def test_voice_command_makes_ten_different_bohemian_dresses(
 
 
 async def test_create_from_spec_and_etag_revalidation(client: httpx.AsyncClient, user: AuthedUser):
-    resp = await client.post(
-        "/api/generations",
-        headers=user.headers,
-        json={
-            "spec": {"garment_type": "skirt", "colors": ["navy"], "patterns": ["stripes"]},
-            "quantity": 2,
-        },
-    )
-    assert resp.status_code == 202, resp.text
-    body = resp.json()
+    spec = {"garment_type": "skirt", "colors": ["navy"], "patterns": ["stripes"]}
+    body = await start_job(client, user, spec, quantity=2)
     assert body["status"] == "queued" and body["quantity"] == 2
     assert body["spec"]["patterns"] == ["striped"]  # synonyms resolved
     job = await wait_for_job(client, user, body["id"])
@@ -102,48 +89,17 @@ async def test_prompt_and_legacy_calls(client: httpx.AsyncClient, user: AuthedUs
 
 async def test_invalid_generation_requests(client: httpx.AsyncClient, user: AuthedUser):
     h = user.headers
-    assert_error(await client.post("/api/generations", headers=h, json={}), 422, "validation_error")
-    assert_error(
-        await client.post(
-            "/api/generations",
-            headers=h,
-            json={"spec": {"garment_type": "dress"}, "prompt": "a dress"},
-        ),
-        422,
-        "validation_error",
-    )
-    assert_error(
-        await client.post(
-            "/api/generations", headers=h, json={"spec": {"garment_type": "spaceship"}}
-        ),
-        422,
-        "invalid_spec",
-    )
-    assert_error(
-        await client.post(
-            "/api/generations", headers=h, json={"spec": {"garment_type": "dress"}, "quantity": 101}
-        ),
-        422,
-        "quantity_too_large",
-    )
-    assert_error(
-        await client.post(
-            "/api/generations",
-            headers=h,
-            json={"spec": {"garment_type": "dress"}, "provider": "nope"},
-        ),
-        422,
-        "unknown_provider",
-    )
-    assert_error(
-        await client.post(
-            "/api/generations",
-            headers=h,
-            json={"command_id": "00000000-0000-0000-0000-000000000000"},
-        ),
-        404,
-        "not_found",
-    )
+    dress = {"garment_type": "dress"}
+    refused: list[tuple[dict[str, Any], int, str]] = [
+        ({}, 422, "validation_error"),
+        ({"spec": dress, "prompt": "a dress"}, 422, "validation_error"),
+        ({"spec": {"garment_type": "spaceship"}}, 422, "invalid_spec"),
+        ({"spec": dress, "quantity": 101}, 422, "quantity_too_large"),
+        ({"spec": dress, "provider": "nope"}, 422, "unknown_provider"),
+        ({"command_id": "00000000-0000-0000-0000-000000000000"}, 404, "not_found"),
+    ]
+    for body, status, code in refused:
+        assert_error(await client.post("/api/generations", headers=h, json=body), status, code)
     jobs = (await client.get("/api/generations", headers=h)).json()
     assert jobs["items"] == []  # nothing was created by the refused requests
 
@@ -167,39 +123,20 @@ async def test_isolation(client: httpx.AsyncClient, two_users: tuple[AuthedUser,
         assert_error(resp, 404, "not_found")
     assert (await client.get("/api/generations", headers=bob.headers)).json()["items"] == []
     # Bob's "more like the last one" never reaches Alice's design.
-    resp = await client.post(
-        "/api/voice/process-text", headers=bob.headers, json={"command": "5 more like the last one"}
-    )
-    assert resp.json()["job_id"] is None
+    assert (await say(client, bob, "5 more like the last one"))["job_id"] is None
 
 
 async def test_variations_and_cancel_by_voice(
     client: httpx.AsyncClient, user: AuthedUser, services: Services
 ):
-    first = (
-        await client.post(
-            "/api/voice/process-text",
-            headers=user.headers,
-            json={"command": "make me a red floral midi dress"},
-        )
-    ).json()
+    first = await say(client, user, "make me a red floral midi dress")
     await wait_for_job(client, user, first["job_id"])
-    more = (
-        await client.post(
-            "/api/voice/process-text",
-            headers=user.headers,
-            json={"command": "3 more like the last one but in navy"},
-        )
-    ).json()
+    more = await say(client, user, "3 more like the last one but in navy")
     assert more["intent"] == "variations" and more["job_id"]
     job = await wait_for_job(client, user, more["job_id"])
     assert job["quantity"] == 3 and job["status"] == "completed"
     assert job["spec"]["colors"] == ["navy"]
     assert job["spec"]["garment_type"] == "dress"
-    cancelled = (
-        await client.post(
-            "/api/voice/process-text", headers=user.headers, json={"command": "cancel that"}
-        )
-    ).json()
+    cancelled = await say(client, user, "cancel that")
     assert cancelled["intent"] == "cancel"
     assert "Nothing is generating" in cancelled["reply"]

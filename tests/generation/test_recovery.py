@@ -13,19 +13,17 @@ from typing import Any
 
 import httpx
 
+from tests.conftest import register_user
 from tests.generation.procs import (
-    EventClient,
     Processes,
-    assert_job_events,
-    assert_refused,
-    cancel_mid_job,
+    assert_charged_once,
+    assert_made_exactly_once,
+    check_live_events,
     create_job,
-    expected_objects,
-    finished,
-    objects_by_image,
-    poll_job,
-    register,
+    priced_local_renderer,
     service_env,
+    wait_completed,
+    wait_mid_job,
 )
 
 
@@ -38,6 +36,19 @@ def embedded_env(data_dir: Path, **extra: str) -> dict[str, str]:
         PROVIDER_CONCURRENCY=json.dumps({"local-flats": 1}),
         **extra,
     )
+
+
+def charges(data_dir: Path, job_id: str) -> list[tuple[str, str]]:
+    """(image id, amount) of the job's ledger rows."""
+    con = sqlite3.connect(f"file:{data_dir / 'designer_bff.db'}?mode=ro", uri=True)
+    try:
+        ids = (uuid.UUID(job_id).hex, str(uuid.UUID(job_id)))
+        rows = con.execute(
+            "SELECT image_id, amount_usd FROM cost_ledger WHERE job_id IN (?, ?)", ids
+        ).fetchall()
+    finally:
+        con.close()
+    return [(str(uuid.UUID(str(i))), str(a)) for i, a in rows]
 
 
 def image_rows(data_dir: Path, job_id: str) -> list[dict[str, Any]]:
@@ -73,23 +84,16 @@ def media_files(data_dir: Path, user_id: str) -> tuple[set[str], list[Path]]:
 async def test_sigkill_mid_job_then_restart_completes_exactly_once(tmp_path: Path):
     quantity = 30
     data_dir = tmp_path / "var"
-    env = embedded_env(data_dir)
+    # Priced, so the ledger shows the design cut short by the kill is charged once.
+    env = embedded_env(data_dir, PRICES_FILE=priced_local_renderer(tmp_path))
     procs = Processes(tmp_path)
     try:
         first = procs.start("all", env, name="first")
         await first.wait_ready()
         async with httpx.AsyncClient(base_url=first.url, timeout=10) as client:
-            user = await register(client, "crash")
+            user = await register_user(client, "crash")
             job = await create_job(client, user, quantity)
-            half = await poll_job(
-                client,
-                user,
-                job["id"],
-                lambda j: j["progress"]["done"] >= 4 or finished(j),
-                within=30,
-                what="first designs",
-                diagnostics=procs.logs,
-            )
+            half = await wait_mid_job(client, user, job["id"], procs.logs)
         assert half["status"] == "running", half["progress"]
         first.kill()
         done_at_kill = half["progress"]["done"]
@@ -103,17 +107,9 @@ async def test_sigkill_mid_job_then_restart_completes_exactly_once(tmp_path: Pat
             # Same data folder, same secret: the token from before the crash still works.
             me = await client.get("/api/auth/me", headers=user.headers)
             assert me.status_code == 200 and me.json()["id"] == user.id
-            final = await poll_job(
-                client,
-                user,
-                job["id"],
-                finished,
-                within=40,
-                what="job after restart",
-                diagnostics=procs.logs,
+            final = await wait_completed(
+                client, user, job["id"], quantity, "job after restart", procs.logs
             )
-            assert final["status"] == "completed", final
-            assert final["progress"] == {"done": quantity, "failed": 0, "total": quantity}
             assert [i["seq"] for i in final["images"]] == list(range(quantity))
             assert all(i["status"] == "ready" for i in final["images"])
             # A design made before the crash and one made after both download.
@@ -124,17 +120,10 @@ async def test_sigkill_mid_job_then_restart_completes_exactly_once(tmp_path: Pat
     finally:
         procs.close()
 
-    # The record of truth: exactly `quantity` rows, each seq once, every one ready.
-    rows = image_rows(data_dir, job["id"])
-    assert len(rows) == quantity
-    assert sorted(r["seq"] for r in rows) == list(range(quantity))
-    assert {r["status"] for r in rows} == {"ready"}
-    expected = expected_objects(rows)
-    assert len(objects_by_image(expected)) == quantity
-    # The media folder holds one object per variant of each design: none missing, none
-    # stored twice under another id, no orphans of the design the crash interrupted.
     keys, temps = media_files(data_dir, user.id)
-    assert keys == expected, (sorted(keys - expected), sorted(expected - keys))
+    rows = image_rows(data_dir, job["id"])
+    assert_made_exactly_once(rows, keys, quantity)
+    assert_charged_once(charges(data_dir, job["id"]), rows)
     if temps:  # a write the SIGKILL cut short; never listed or served, but left on disk
         warnings.warn(f"temp files left by the killed process: {temps}", stacklevel=1)
 
@@ -143,37 +132,14 @@ async def test_live_events_isolation_and_cancel(tmp_path: Path):
     """One `serve --role all` process: a real Socket.IO client sees its job's story, only
     its own events, and a cancel stops the job within a second."""
     procs = Processes(tmp_path)
-    alice_sio, bob_sio = EventClient(), EventClient()
     try:
         data_dir = tmp_path / "var"
         service = procs.start("all", embedded_env(data_dir))
         await service.wait_ready()
-        async with httpx.AsyncClient(base_url=service.url, timeout=10) as client:
-            alice = await register(client, "alice")
-            bob = await register(client, "bob")
-            await assert_refused(service.url, None)
-            await assert_refused(service.url, "not-a-token")
-            await alice_sio.connect(service.url, alice.access_token)
-            await bob_sio.connect(service.url, bob.access_token)
 
-            job = await create_job(client, alice, 5)
-            bobs = await create_job(client, bob, 1)
-            for sio, job_id in ((alice_sio, job["id"]), (bob_sio, bobs["id"])):
-                await sio.wait_for(
-                    lambda c, j=job_id: bool(c.of("job.completed", j)), 30, "job.completed"
-                )
-            assert_job_events(alice_sio, job["id"], 5)
-            assert_job_events(bob_sio, bobs["id"], 1)
-            # Each user's room carries only their own events.
-            assert {r.data.get("job_id") for r in bob_sio.events} == {bobs["id"]}
-            assert {r.data.get("job_id") for r in alice_sio.events} == {job["id"]}
+        async def stored_keys(user_id: str) -> set[str]:
+            return media_files(data_dir, user_id)[0]
 
-            async def stored_keys(user_id: str) -> set[str]:
-                return media_files(data_dir, user_id)[0]
-
-            await cancel_mid_job(client, alice, alice_sio, 40, stored_keys)
-            assert {r.data.get("job_id") for r in bob_sio.events} == {bobs["id"]}
+        await check_live_events(service.url, stored_keys)
     finally:
-        await alice_sio.close()
-        await bob_sio.close()
         procs.close()

@@ -10,12 +10,12 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy import select, update
 
 from designer_bff.app import create_app
+from designer_bff.billing.pricing import PriceTable
 from designer_bff.db.base import utcnow
-from designer_bff.gallery.models import Image
+from designer_bff.designs.models import Image
 from designer_bff.generation.providers import (
     DesignRequest,
     GeneratedDesign,
@@ -24,8 +24,8 @@ from designer_bff.generation.providers import (
 )
 from designer_bff.generation.providers.local_flats import LocalFlatsProvider
 from designer_bff.services import Services, build_services
-from tests.conftest import Backend, make_settings, register_user
-from tests.generation.helpers import wait_for_job
+from tests.conftest import Backend, make_settings, register_user, running
+from tests.generation.helpers import start_job, wait_for_job
 
 
 class FlakyFlats(LocalFlatsProvider):
@@ -33,7 +33,8 @@ class FlakyFlats(LocalFlatsProvider):
 
     name = "flaky-flats"
 
-    def __init__(self) -> None:
+    def __init__(self, prices: PriceTable) -> None:
+        super().__init__(prices)
         self.calls: dict[int, int] = {}
 
     async def generate(self, request: DesignRequest) -> GeneratedDesign:
@@ -67,14 +68,11 @@ async def tuned(backend: Backend, tmp_path) -> AsyncIterator[tuple[httpx.AsyncCl
         speech_provider="none",
     )
     services = build_services(settings)
-    services.providers["flaky-flats"] = FlakyFlats()
-    services.providers["refusing-flats"] = RefusingFlats()
-    app = create_app(services=services)
+    services.providers["flaky-flats"] = FlakyFlats(services.prices)
+    services.providers["refusing-flats"] = RefusingFlats(services.prices)
     try:
-        async with LifespanManager(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-                yield client, services
+        async with running(create_app(services=services)) as client:
+            yield client, services
     finally:
         await services.close()
 
@@ -82,20 +80,8 @@ async def tuned(backend: Backend, tmp_path) -> AsyncIterator[tuple[httpx.AsyncCl
 async def test_a_small_job_is_not_starved_by_a_big_one(tuned):
     client, services = tuned
     alice, bob = await register_user(client, "alice"), await register_user(client, "bob")
-    big = (
-        await client.post(
-            "/api/generations",
-            headers=alice.headers,
-            json={"spec": {"garment_type": "dress"}, "quantity": 40},
-        )
-    ).json()
-    small = (
-        await client.post(
-            "/api/generations",
-            headers=bob.headers,
-            json={"spec": {"garment_type": "skirt"}, "quantity": 5},
-        )
-    ).json()
+    big = await start_job(client, alice, {"garment_type": "dress"}, quantity=40)
+    small = await start_job(client, bob, {"garment_type": "skirt"}, quantity=5)
     await wait_for_job(client, bob, small["id"])
     async with services.sessionmaker() as db:
         order = (
@@ -122,13 +108,7 @@ async def test_a_small_job_is_not_starved_by_a_big_one(tuned):
 async def test_transient_errors_are_retried(tuned):
     client, services = tuned
     user = await register_user(client, "retry")
-    job = (
-        await client.post(
-            "/api/generations",
-            headers=user.headers,
-            json={"spec": {"garment_type": "top"}, "quantity": 3, "provider": "flaky-flats"},
-        )
-    ).json()
+    job = await start_job(client, user, {"garment_type": "top"}, quantity=3, provider="flaky-flats")
     done = await wait_for_job(client, user, job["id"])
     assert done["status"] == "completed"
     assert done["progress"] == {"done": 3, "failed": 0, "total": 3}
@@ -140,13 +120,9 @@ async def test_transient_errors_are_retried(tuned):
 async def test_permanent_errors_fail_the_design_and_the_job(tuned):
     client, _ = tuned
     user = await register_user(client, "refused")
-    job = (
-        await client.post(
-            "/api/generations",
-            headers=user.headers,
-            json={"spec": {"garment_type": "coat"}, "quantity": 2, "provider": "refusing-flats"},
-        )
-    ).json()
+    job = await start_job(
+        client, user, {"garment_type": "coat"}, quantity=2, provider="refusing-flats"
+    )
     done = await wait_for_job(client, user, job["id"])
     assert done["status"] == "failed"
     assert done["progress"] == {"done": 0, "failed": 2, "total": 2}
@@ -159,18 +135,9 @@ async def test_expired_lease_goes_back_to_pending_and_completes(tuned):
     client, services = tuned
     user = await register_user(client, "lease")
     # A design claimed by a worker that died: its lease has run out.
-    job = (
-        await client.post(
-            "/api/generations",
-            headers=user.headers,
-            json={
-                "spec": {"garment_type": "vest"},
-                "quantity": 1,
-                "provider": "local-flats",
-                "priority": 1,
-            },
-        )
-    ).json()
+    job = await start_job(
+        client, user, {"garment_type": "vest"}, quantity=1, provider="local-flats", priority=1
+    )
     await services.queue.wait_idle()
     await wait_for_job(client, user, job["id"])
     async with services.sessionmaker() as db:
@@ -179,13 +146,9 @@ async def test_expired_lease_goes_back_to_pending_and_completes(tuned):
         ).scalar_one()
     assert image.status == "ready"
 
-    second = (
-        await client.post(
-            "/api/generations",
-            headers=user.headers,
-            json={"spec": {"garment_type": "vest"}, "quantity": 2, "provider": "refusing-flats"},
-        )
-    ).json()
+    second = await start_job(
+        client, user, {"garment_type": "vest"}, quantity=2, provider="refusing-flats"
+    )
     await wait_for_job(client, user, second["id"])
     async with services.sessionmaker() as db:
         # Simulate a crashed worker on one design of a fresh job.
@@ -217,13 +180,7 @@ async def test_expired_lease_goes_back_to_pending_and_completes(tuned):
 async def test_cancel_stops_pending_designs(tuned):
     client, _ = tuned
     user = await register_user(client, "cancel")
-    job = (
-        await client.post(
-            "/api/generations",
-            headers=user.headers,
-            json={"spec": {"garment_type": "jacket"}, "quantity": 30},
-        )
-    ).json()
+    job = await start_job(client, user, {"garment_type": "jacket"}, quantity=30)
     await wait_for_job(client, user, job["id"], until=("running",))
     await asyncio.sleep(0.2)
     resp = await client.post(f"/api/generations/{job['id']}/cancel", headers=user.headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -26,23 +27,45 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def run_cli(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`designer-bff ARGS` to completion in `tmp_path`, text output captured."""
+    return subprocess.run(
+        [str(BIN), *args],
+        cwd=tmp_path,
+        env=env if env is not None else clean_env(tmp_path),
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def start_server(tmp_path: Path, port: int) -> subprocess.Popen:
+def start_server(
+    tmp_path: Path, port: int, *, log_file: Path | None = None, **extra_env: str
+) -> subprocess.Popen[bytes]:
+    """`designer-bff serve` on loopback, once /health answers 200. Its output goes to a pipe
+    (read by stop_server) or, for chatty servers, to `log_file`."""
+    out = log_file.open("wb") if log_file is not None else subprocess.PIPE
     proc = subprocess.Popen(
         [str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=tmp_path,
-        env=clean_env(tmp_path),
-        stdout=subprocess.PIPE,
+        env=clean_env(tmp_path, **extra_env),
+        stdout=out,
         stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            if log_file is not None:
+                raise AssertionError(log_file.read_text())
             raise AssertionError(proc.stdout.read().decode() if proc.stdout else "exited")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
@@ -53,7 +76,7 @@ def start_server(tmp_path: Path, port: int) -> subprocess.Popen:
     raise AssertionError("server did not become healthy in 60 s")
 
 
-def stop_server(proc: subprocess.Popen) -> str:
+def stop_server(proc: subprocess.Popen[bytes]) -> str:
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=20)
     return out.decode()
@@ -65,13 +88,12 @@ def test_production_without_strong_secret_refuses_to_start(tmp_path: Path):
         {"JWT_SECRET": "too-short"},
         {"JWT_SECRET": "x" * 48},
     ):  # strong secret but SQLite
-        result = subprocess.run(
-            [str(BIN), "serve", "--port", str(free_port())],
-            cwd=tmp_path,
+        result = run_cli(
+            tmp_path,
+            "serve",
+            "--port",
+            str(free_port()),
             env=clean_env(tmp_path, APP_ENV="production", **extra),
-            capture_output=True,
-            text=True,
-            timeout=60,
         )
         assert result.returncode != 0
         assert "APP_ENV=production refuses to start" in result.stderr
@@ -81,7 +103,7 @@ def test_production_without_strong_secret_refuses_to_start(tmp_path: Path):
 def test_restart_keeps_users_and_tokens(tmp_path: Path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = start_server(tmp_path, port)
+    proc = start_server(tmp_path, port, LOG_LEVEL="INFO")
     try:
         reg = httpx.post(
             f"{base}/api/auth/register",
@@ -93,8 +115,11 @@ def test_restart_keeps_users_and_tokens(tmp_path: Path):
         first_log = stop_server(proc)
     assert "Applying migrations" in first_log
     assert proc.returncode == 0
+    # One format: every line the server wrote is a JSON log record.
+    lines = [line for line in first_log.splitlines() if line.strip()]
+    assert lines and all(json.loads(line)["event"] for line in lines), first_log
 
-    proc = start_server(tmp_path, port)
+    proc = start_server(tmp_path, port, LOG_LEVEL="INFO")
     try:
         me = httpx.get(f"{base}/api/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200 and me.json()["email"] == "test@example.com"
@@ -110,80 +135,28 @@ def test_restart_keeps_users_and_tokens(tmp_path: Path):
 
 
 def test_db_commands_and_users_create(tmp_path: Path):
-    env = clean_env(tmp_path)
-    cur = subprocess.run(
-        [str(BIN), "db", "current"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    cur = run_cli(tmp_path, "db", "current")
     assert "none (empty database)" in cur.stdout
-    up = subprocess.run(
-        [str(BIN), "db", "upgrade"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    up = run_cli(tmp_path, "db", "upgrade")
     assert up.returncode == 0, up.stderr
-    cur = subprocess.run(
-        [str(BIN), "db", "current"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    cur = run_cli(tmp_path, "db", "current")
     assert "pending" not in cur.stdout
     head = cur.stdout.split("head:")[1].strip()
     assert f"current: {head}" in cur.stdout
 
-    made = subprocess.run(
-        [str(BIN), "users", "create", "Boss@Example.com", "--admin"],
-        cwd=tmp_path,
-        env=env,
-        input="s3cret-pass\ns3cret-pass\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    password_twice = "s3cret-pass\ns3cret-pass\n"
+    made = run_cli(tmp_path, "users", "create", "Boss@Example.com", "--admin", input=password_twice)
     assert made.returncode == 0, made.stdout + made.stderr
     assert "Created admin boss@example.com" in made.stdout
-    dup = subprocess.run(
-        [str(BIN), "users", "create", "boss@example.com"],
-        cwd=tmp_path,
-        env=env,
-        input="s3cret-pass\ns3cret-pass\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    dup = run_cli(tmp_path, "users", "create", "boss@example.com", input=password_twice)
     assert dup.returncode == 1 and "already exists" in dup.stderr
-    weak = subprocess.run(
-        [str(BIN), "users", "create", "new@example.com"],
-        cwd=tmp_path,
-        env=env,
-        input="short\nshort\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    weak = run_cli(tmp_path, "users", "create", "new@example.com", input="short\nshort\n")
     assert weak.returncode == 1 and "at least 8" in weak.stderr
 
 
 @pytest.mark.parametrize("role", ["worker", "scheduler"])
 def test_background_roles_need_redis(tmp_path: Path, role: str):
-    result = subprocess.run(
-        [str(BIN), "serve", "--role", role],
-        cwd=tmp_path,
-        env=clean_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_cli(tmp_path, "serve", "--role", role)
     assert result.returncode == 2
     assert "needs REDIS_URL" in result.stderr
 
@@ -207,6 +180,7 @@ def test_background_roles_start_and_stop_cleanly(tmp_path: Path, role: str):
         REDIS_URL=os.environ["REDIS_URL"],
         REDIS_PREFIX=prefix,
         SPEECH_PROVIDER="none",
+        LOG_LEVEL="INFO",  # "<role> ready" is an INFO record of the server log
     )
     proc = subprocess.Popen(
         [str(BIN), "serve", "--role", role],

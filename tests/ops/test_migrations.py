@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from designer_bff.db import migrate
-from designer_bff.db.models import Base
+from designer_bff.migrations.models import Base
 from tests.conftest import PG_URL, create_pg_database, drop_pg_database
 
 EXPECTED_TABLES = {

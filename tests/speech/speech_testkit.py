@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import shutil
 import socket
 import subprocess
@@ -14,7 +13,7 @@ import wave
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pytest
@@ -24,15 +23,15 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from tests.conftest import require
 
-
-def require(condition: bool, reason: str) -> None:
-    """Skip locally, but fail in CI, where every tool is meant to be installed."""
-    if condition:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (required in CI)")
-    pytest.skip(reason)
+from designer_bff.speech import (
+    AudioClip,
+    RetryPolicy,
+    SpeechError,
+    SpeechProvider,
+    SpeechProviderError,
+)
 
 
 def tone(seconds: float, rate: int = 16_000, freq: float = 440.0, channels: int = 1) -> np.ndarray:
@@ -178,6 +177,108 @@ class FakeUpstream:
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout=10)
+
+
+# --- what the HTTP clients' tests share ---------------------------------------------
+
+# Retries without the production backoff, so a test of three attempts takes milliseconds.
+FAST = RetryPolicy(max_retries=2, backoff_base_s=0.01, backoff_max_s=0.02)
+
+E = TypeVar("E", bound=SpeechError)
+
+
+async def transcribe_fails(
+    upstream: FakeUpstream,
+    provider: SpeechProvider,
+    clip: AudioClip,
+    *replies: Reply,
+    error: type[E],
+    match: str | None = None,
+) -> E:
+    """Scripts the upstream's replies; transcribing must raise `error`, which it returns."""
+    upstream.script(*replies)
+    with pytest.raises(error, match=match) as caught:
+        await provider.transcribe(clip)
+    return caught.value
+
+
+async def timed_transcribe(
+    upstream: FakeUpstream, provider: SpeechProvider, clip: AudioClip, *replies: Reply
+) -> tuple[str, float]:
+    """Scripts the upstream's replies: (transcript, seconds it took), for the tests of
+    waiting as the upstream asked."""
+    upstream.script(*replies)
+    started = time.monotonic()
+    result = await provider.transcribe(clip)
+    return result.transcript, time.monotonic() - started
+
+
+class CloudClientCases:
+    """Cases every cloud client passes alike (all retry through `speech._http`): a test
+    class per provider subclasses this with its upstream's own replies, and the module's
+    `provider` fixture is the client under test."""
+
+    # A 429 asking for a 1 s wait, then a reply carrying `answer_text`.
+    rate_limited: ClassVar[Reply]
+    answer: ClassVar[Reply]
+    answer_text: ClassVar[str]
+    # A 5xx that persists through the first try and both retries.
+    server_error: ClassVar[Reply]
+    # A 400 that no retry cures, and words its message keeps.
+    bad_request: ClassVar[Reply]
+    bad_request_says: ClassVar[str]
+    # 2xx replies that hold no transcription (pytest.param, with an id each).
+    malformed: ClassVar[list[Any]]
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "malformed_reply" in metafunc.fixturenames:
+            metafunc.parametrize("malformed_reply", self.malformed)
+
+    async def test_rate_limit_honours_retry_after_then_succeeds(
+        self, upstream: FakeUpstream, provider: SpeechProvider, clip: AudioClip
+    ) -> None:
+        transcript, took_s = await timed_transcribe(
+            upstream, provider, clip, self.rate_limited, self.answer
+        )
+        assert took_s >= 0.95  # waited as told, not our 10 ms backoff
+        assert transcript == self.answer_text
+        assert len(upstream.requests) == 2
+
+    async def test_persistent_server_error(
+        self, upstream: FakeUpstream, provider: SpeechProvider, clip: AudioClip
+    ) -> None:
+        caught = await transcribe_fails(
+            upstream, provider, clip, *[self.server_error] * 3, error=SpeechProviderError
+        )
+        assert type(caught) is SpeechProviderError
+        assert (caught.status_code, caught.code) == (502, "speech_provider_error")
+        assert str(self.server_error.status) in caught.message
+        assert len(upstream.requests) == 3
+
+    async def test_bad_request_is_not_retried(
+        self, upstream: FakeUpstream, provider: SpeechProvider, clip: AudioClip
+    ) -> None:
+        await transcribe_fails(
+            upstream,
+            provider,
+            clip,
+            self.bad_request,
+            error=SpeechProviderError,
+            match=self.bad_request_says,
+        )
+        assert len(upstream.requests) == 1
+
+    async def test_malformed_reply(
+        self,
+        upstream: FakeUpstream,
+        provider: SpeechProvider,
+        clip: AudioClip,
+        malformed_reply: Reply,
+    ) -> None:
+        caught = await transcribe_fails(
+            upstream, provider, clip, malformed_reply, error=SpeechProviderError
+        )
+        assert caught.status_code == 502
 
 
 def closed_port() -> int:

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
-from speech_testkit import FakeUpstream, Reply
+from speech_testkit import (
+    FAST,
+    CloudClientCases,
+    FakeUpstream,
+    Reply,
+    timed_transcribe,
+    transcribe_fails,
+)
 
 from designer_bff.speech import (
     AudioClip,
     GoogleSpeechProvider,
-    RetryPolicy,
-    SpeechProviderError,
     SpeechRateLimited,
     SpeechUnavailable,
 )
 
 KEY = "AIza-test-key"
-FAST = RetryPolicy(max_retries=2, backoff_base_s=0.01, backoff_max_s=0.02)
 
 
 def google_error(code: int, status: str, message: str, *details: dict[str, object]) -> dict:
@@ -114,26 +117,9 @@ API_DISABLED = google_error(
 async def test_credential_problems_are_unavailable(
     upstream: FakeUpstream, provider: GoogleSpeechProvider, clip: AudioClip, reply: Reply
 ) -> None:
-    upstream.script(reply)
-    with pytest.raises(SpeechUnavailable) as caught:
-        await provider.transcribe(clip)
-    assert (caught.value.status_code, caught.value.code) == (503, "speech_unavailable")
+    caught = await transcribe_fails(upstream, provider, clip, reply, error=SpeechUnavailable)
+    assert (caught.status_code, caught.code) == (503, "speech_unavailable")
     assert len(upstream.requests) == 1
-
-
-async def test_resource_exhausted_honours_retry_after_then_succeeds(
-    upstream: FakeUpstream, provider: GoogleSpeechProvider, clip: AudioClip
-) -> None:
-    exhausted = google_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric.")
-    upstream.script(
-        Reply(429, exhausted, headers={"Retry-After": "1"}),
-        Reply(json={"results": [{"alternatives": [{"transcript": "cancel that"}]}]}),
-    )
-    started = time.monotonic()
-    result = await provider.transcribe(clip)
-    assert time.monotonic() - started >= 0.95
-    assert result.transcript == "cancel that"
-    assert len(upstream.requests) == 2
 
 
 async def test_retry_info_delay_is_used_without_a_header(
@@ -141,10 +127,11 @@ async def test_retry_info_delay_is_used_without_a_header(
 ) -> None:
     retry_info = {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "0.3s"}
     exhausted = google_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded.", retry_info)
-    upstream.script(Reply(429, exhausted), Reply(json={"results": []}))
-    started = time.monotonic()
-    assert (await provider.transcribe(clip)).transcript == ""
-    assert 0.28 <= time.monotonic() - started < 5
+    transcript, took_s = await timed_transcribe(
+        upstream, provider, clip, Reply(429, exhausted), Reply(json={"results": []})
+    )
+    assert transcript == ""
+    assert 0.28 <= took_s < 5
 
 
 async def test_persistent_rate_limit_gives_up_with_retry_after(
@@ -152,51 +139,39 @@ async def test_persistent_rate_limit_gives_up_with_retry_after(
 ) -> None:
     retry_info = {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "45s"}
     exhausted = google_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded.", retry_info)
-    upstream.script(Reply(429, exhausted))
-    with pytest.raises(SpeechRateLimited) as caught:
-        await provider.transcribe(clip)
-    assert caught.value.retry_after == 45  # longer than we wait inside a request
+    caught = await transcribe_fails(
+        upstream, provider, clip, Reply(429, exhausted), error=SpeechRateLimited
+    )
+    assert caught.retry_after == 45  # longer than we wait inside a request
     assert len(upstream.requests) == 1
 
 
-async def test_persistent_unavailable(
-    upstream: FakeUpstream, provider: GoogleSpeechProvider, clip: AudioClip
-) -> None:
-    down = google_error(503, "UNAVAILABLE", "The service is currently unavailable.")
-    upstream.script(*[Reply(503, down)] * 3)
-    with pytest.raises(SpeechProviderError) as caught:
-        await provider.transcribe(clip)
-    assert type(caught.value) is SpeechProviderError
-    assert caught.value.status_code == 502
-    assert len(upstream.requests) == 3
-
-
-async def test_other_invalid_argument_is_not_retried(
-    upstream: FakeUpstream, provider: GoogleSpeechProvider, clip: AudioClip
-) -> None:
-    too_long = "Sync input too long. For audio longer than 1 min use LongRunningRecognize."
-    upstream.script(Reply(400, google_error(400, "INVALID_ARGUMENT", too_long)))
-    with pytest.raises(SpeechProviderError, match="Sync input too long"):
-        await provider.transcribe(clip)
-    assert len(upstream.requests) == 1
-
-
-@pytest.mark.parametrize(
-    "reply",
-    [
+class TestCloudClientCases(CloudClientCases):
+    rate_limited = Reply(
+        429,
+        google_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric."),
+        headers={"Retry-After": "1"},
+    )
+    answer = Reply(json={"results": [{"alternatives": [{"transcript": "cancel that"}]}]})
+    answer_text = "cancel that"
+    server_error = Reply(
+        503, google_error(503, "UNAVAILABLE", "The service is currently unavailable.")
+    )
+    bad_request_says = "Sync input too long"
+    bad_request = Reply(
+        400,
+        google_error(
+            400,
+            "INVALID_ARGUMENT",
+            f"{bad_request_says}. For audio longer than 1 min use LongRunningRecognize.",
+        ),
+    )
+    malformed = [
         pytest.param(Reply(text="<html>Bad gateway</html>"), id="html"),
         pytest.param(Reply(text='{"results": ['), id="truncated-json"),
         pytest.param(Reply(json={"results": "nope"}), id="results-not-a-list"),
         pytest.param(Reply(json="results"), id="not-an-object"),
-    ],
-)
-async def test_malformed_reply(
-    upstream: FakeUpstream, provider: GoogleSpeechProvider, clip: AudioClip, reply: Reply
-) -> None:
-    upstream.script(reply)
-    with pytest.raises(SpeechProviderError) as caught:
-        await provider.transcribe(clip)
-    assert caught.value.status_code == 502
+    ]
 
 
 async def test_optional_model_is_sent(upstream: FakeUpstream, clip: AudioClip) -> None:

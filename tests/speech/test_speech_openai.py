@@ -9,7 +9,15 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
-from speech_testkit import FakeUpstream, Reply, closed_port
+from speech_testkit import (
+    FAST,
+    CloudClientCases,
+    FakeUpstream,
+    Reply,
+    closed_port,
+    timed_transcribe,
+    transcribe_fails,
+)
 
 from designer_bff.speech import (
     AudioClip,
@@ -22,7 +30,6 @@ from designer_bff.speech import (
 )
 
 KEY = "sk-test-0123456789"
-FAST = RetryPolicy(max_retries=2, backoff_base_s=0.01, backoff_max_s=0.02)
 
 
 def openai_error(message: str, type_: str, code: str | None) -> dict[str, object]:
@@ -92,63 +99,40 @@ async def test_gpt4o_models_use_plain_json(upstream: FakeUpstream, clip: AudioCl
 async def test_bad_key_is_unavailable_and_not_retried(
     upstream: FakeUpstream, provider: OpenAISpeechProvider, clip: AudioClip
 ) -> None:
-    upstream.script(
-        Reply(
-            401,
-            openai_error(
-                f"Incorrect API key provided: {KEY[:6]}***{KEY[-4:]}.",
-                "invalid_request_error",
-                "invalid_api_key",
-            ),
-        )
-    )
-    with pytest.raises(SpeechUnavailable) as caught:
-        await provider.transcribe(clip)
-    assert (caught.value.status_code, caught.value.code) == (503, "speech_unavailable")
-    assert "API key" in caught.value.message
-    assert KEY[-4:] not in caught.value.message  # upstream's masked key is not passed on
+    masked = f"Incorrect API key provided: {KEY[:6]}***{KEY[-4:]}."
+    bad_key = Reply(401, openai_error(masked, "invalid_request_error", "invalid_api_key"))
+    caught = await transcribe_fails(upstream, provider, clip, bad_key, error=SpeechUnavailable)
+    assert (caught.status_code, caught.code) == (503, "speech_unavailable")
+    assert "API key" in caught.message
+    assert KEY[-4:] not in caught.message  # upstream's masked key is not passed on
     assert len(upstream.requests) == 1
-
-
-async def test_rate_limit_honours_retry_after_then_succeeds(
-    upstream: FakeUpstream, provider: OpenAISpeechProvider, clip: AudioClip
-) -> None:
-    limited = openai_error("Rate limit reached for requests", "requests", "rate_limit_exceeded")
-    upstream.script(
-        Reply(429, limited, headers={"Retry-After": "1"}),
-        Reply(json={"text": "show me my outliers"}),
-    )
-    started = time.monotonic()
-    result = await provider.transcribe(clip)
-    assert time.monotonic() - started >= 0.95  # waited as told, not our 10 ms backoff
-    assert result.transcript == "show me my outliers"
-    assert len(upstream.requests) == 2
 
 
 async def test_retry_after_ms_is_preferred(
     upstream: FakeUpstream, provider: OpenAISpeechProvider, clip: AudioClip
 ) -> None:
     limited = openai_error("Rate limit reached", "requests", "rate_limit_exceeded")
-    upstream.script(
+    transcript, took_s = await timed_transcribe(
+        upstream,
+        provider,
+        clip,
         Reply(429, limited, headers={"retry-after-ms": "150", "Retry-After": "30"}),
         Reply(json={"text": "ok"}),
     )
-    started = time.monotonic()
-    assert (await provider.transcribe(clip)).transcript == "ok"
-    assert 0.14 <= time.monotonic() - started < 5
+    assert transcript == "ok"
+    assert 0.14 <= took_s < 5
 
 
 async def test_long_retry_after_is_passed_on_not_slept(
     upstream: FakeUpstream, provider: OpenAISpeechProvider, clip: AudioClip
 ) -> None:
     limited = openai_error("Rate limit reached", "requests", "rate_limit_exceeded")
-    upstream.script(Reply(429, limited, headers={"Retry-After": "120"}))
+    long_wait = Reply(429, limited, headers={"Retry-After": "120"})
     started = time.monotonic()
-    with pytest.raises(SpeechRateLimited) as caught:
-        await provider.transcribe(clip)
+    caught = await transcribe_fails(upstream, provider, clip, long_wait, error=SpeechRateLimited)
     assert time.monotonic() - started < 2
-    assert (caught.value.status_code, caught.value.code) == (503, "speech_rate_limited")
-    assert caught.value.retry_after == 120
+    assert (caught.status_code, caught.code) == (503, "speech_rate_limited")
+    assert caught.retry_after == 120
     assert len(upstream.requests) == 1
 
 
@@ -156,10 +140,11 @@ async def test_persistent_rate_limit_gives_up(
     upstream: FakeUpstream, provider: OpenAISpeechProvider, clip: AudioClip
 ) -> None:
     limited = openai_error("Rate limit reached", "requests", "rate_limit_exceeded")
-    upstream.script(*[Reply(429, limited, headers={"retry-after-ms": "10"})] * 3)
-    with pytest.raises(SpeechRateLimited) as caught:
-        await provider.transcribe(clip)
-    assert caught.value.retry_after == pytest.approx(0.01)
+    short_wait = Reply(429, limited, headers={"retry-after-ms": "10"})
+    caught = await transcribe_fails(
+        upstream, provider, clip, *[short_wait] * 3, error=SpeechRateLimited
+    )
+    assert caught.retry_after == pytest.approx(0.01)
     assert len(upstream.requests) == 3  # the first try and max_retries=2
 
 
@@ -169,23 +154,10 @@ async def test_out_of_quota_is_not_retried(
     quota = openai_error(
         "You exceeded your current quota", "insufficient_quota", "insufficient_quota"
     )
-    upstream.script(Reply(429, quota))
-    with pytest.raises(SpeechUnavailable, match="quota"):
-        await provider.transcribe(clip)
+    await transcribe_fails(
+        upstream, provider, clip, Reply(429, quota), error=SpeechUnavailable, match="quota"
+    )
     assert len(upstream.requests) == 1
-
-
-async def test_persistent_server_error(
-    upstream: FakeUpstream, provider: OpenAISpeechProvider, clip: AudioClip
-) -> None:
-    broken = openai_error("The server had an error processing your request.", "server_error", None)
-    upstream.script(*[Reply(500, broken)] * 3)
-    with pytest.raises(SpeechProviderError) as caught:
-        await provider.transcribe(clip)
-    assert type(caught.value) is SpeechProviderError
-    assert (caught.value.status_code, caught.value.code) == (502, "speech_provider_error")
-    assert "500" in caught.value.message
-    assert len(upstream.requests) == 3
 
 
 async def test_server_error_then_success(
@@ -196,32 +168,28 @@ async def test_server_error_then_success(
     assert len(upstream.requests) == 2
 
 
-async def test_bad_request_is_not_retried(
-    upstream: FakeUpstream, provider: OpenAISpeechProvider, clip: AudioClip
-) -> None:
-    too_short = openai_error("Audio file is too short.", "invalid_request_error", "too_short")
-    upstream.script(Reply(400, too_short))
-    with pytest.raises(SpeechProviderError, match="too short"):
-        await provider.transcribe(clip)
-    assert len(upstream.requests) == 1
-
-
-@pytest.mark.parametrize(
-    "reply",
-    [
+class TestCloudClientCases(CloudClientCases):
+    rate_limited = Reply(
+        429,
+        openai_error("Rate limit reached for requests", "requests", "rate_limit_exceeded"),
+        headers={"Retry-After": "1"},
+    )
+    answer = Reply(json={"text": "show me my outliers"})
+    answer_text = "show me my outliers"
+    server_error = Reply(
+        500,
+        openai_error("The server had an error processing your request.", "server_error", None),
+    )
+    bad_request_says = "too short"
+    bad_request = Reply(
+        400, openai_error("Audio file is too short.", "invalid_request_error", "too_short")
+    )
+    malformed = [
         pytest.param(Reply(text="<html>not json</html>"), id="html"),
         pytest.param(Reply(text='{"text": "cut off'), id="truncated-json"),
         pytest.param(Reply(json={"transcript": "wrong field"}), id="no-text-field"),
         pytest.param(Reply(json=["text"]), id="not-an-object"),
-    ],
-)
-async def test_malformed_reply(
-    upstream: FakeUpstream, provider: OpenAISpeechProvider, clip: AudioClip, reply: Reply
-) -> None:
-    upstream.script(reply)
-    with pytest.raises(SpeechProviderError) as caught:
-        await provider.transcribe(clip)
-    assert caught.value.status_code == 502
+    ]
 
 
 async def test_timeout_is_retried_then_reported(upstream: FakeUpstream, clip: AudioClip) -> None:

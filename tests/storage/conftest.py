@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -17,62 +12,21 @@ import httpx
 import pytest
 
 from designer_bff.storage import LocalObjectStore, ObjectStore, S3ObjectStore
+from tests.generation.procs import start_moto
 
 ACCESS_KEY = "test-access-key"
 SECRET_KEY = "test-secret-key"
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _moto_server_executable() -> str:
-    # Installed beside the interpreter running the tests (the project venv).
-    candidate = Path(sys.executable).with_name("moto_server")
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("moto_server")
-    if not found:
-        pytest.skip("moto_server is not installed (dev dependency moto[server])")
-    return found
-
-
 @pytest.fixture(scope="session")
 def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start `moto_server` as a separate process and wait until it answers."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("wb")
     env = {**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
-    proc = subprocess.Popen(
-        [_moto_server_executable(), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
+    server = start_moto(tmp_path_factory.mktemp("moto"), env=env)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"moto_server exited with {proc.returncode}")
-            try:
-                httpx.get(f"{endpoint}/moto-api/", timeout=1.0)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("moto_server did not start within 30 s") from None
-                time.sleep(0.1)
-        yield endpoint
+        yield server.endpoint
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        server.close()
 
 
 def create_bucket(endpoint: str, bucket: str) -> None:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -396,56 +397,46 @@ def test_factory_local_by_default(tmp_path: Path) -> None:
     )
 
 
+def build_s3(tmp_path: Path, endpoint: str, **settings: Any) -> ObjectStore:
+    """The factory with every R2 setting given: these, or placeholders."""
+    placeholders: dict[str, Any] = {
+        "r2_access_key_id": "id",
+        "r2_secret_access_key": "secret",
+        "r2_bucket_name": "designs",
+        "r2_cdn_url": None,
+        "region": None,
+    }
+    return build_object_store(
+        media_dir=tmp_path, r2_endpoint=endpoint, **{**placeholders, **settings}
+    )
+
+
 def test_factory_s3_when_configured(tmp_path: Path) -> None:
-    store = build_object_store(
-        media_dir=tmp_path,
-        r2_endpoint="https://acct.r2.cloudflarestorage.com",
-        r2_access_key_id="id",
-        r2_secret_access_key="secret",
-        r2_bucket_name="designs",
-        r2_cdn_url="https://img.example.com",
-        region=None,
+    store = build_s3(
+        tmp_path, "https://acct.r2.cloudflarestorage.com", r2_cdn_url="https://img.example.com"
     )
     assert isinstance(store, S3ObjectStore) and store.name == "s3"
     assert store.region == "auto"  # R2's documented SigV4 region
     assert store.public_url("u/x.webp") == "https://img.example.com/u/x.webp"
-    minio = build_object_store(
-        media_dir=tmp_path,
-        r2_endpoint="http://127.0.0.1:9000",
-        r2_access_key_id="id",
-        r2_secret_access_key="secret",
-        r2_bucket_name="designs",
-        r2_cdn_url=None,
-        region=None,
-    )
+    minio = build_s3(tmp_path, "http://127.0.0.1:9000")
     assert isinstance(minio, S3ObjectStore) and minio.region == "us-east-1"
 
 
 def test_factory_refuses_partial_s3_config(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="R2_SECRET_ACCESS_KEY"):
-        build_object_store(
-            media_dir=tmp_path,
-            r2_endpoint="https://acct.r2.cloudflarestorage.com",
-            r2_access_key_id="id",
-            r2_secret_access_key=None,
-            r2_bucket_name="designs",
-            r2_cdn_url=None,
-            region=None,
-        )
+        build_s3(tmp_path, "https://acct.r2.cloudflarestorage.com", r2_secret_access_key=None)
 
 
 async def test_factory_s3_store_works_against_server(
     s3_endpoint: str, s3_bucket: str, tmp_path: Path
 ) -> None:
     # moto does not check credentials; any pair exercises the factory's wiring.
-    store = build_object_store(
-        media_dir=tmp_path,
-        r2_endpoint=s3_endpoint,
+    store = build_s3(
+        tmp_path,
+        s3_endpoint,
         r2_access_key_id="factory-key",
         r2_secret_access_key="factory-secret",
         r2_bucket_name=s3_bucket,
-        r2_cdn_url=None,
-        region=None,
     )
     await store.put("f/2025-01-01/thumb/x.webp", b"via factory", "image/webp")
     assert await store.get("f/2025-01-01/thumb/x.webp") == b"via factory"

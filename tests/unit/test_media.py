@@ -18,15 +18,17 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 from PIL import Image
+from tests.unit.thumbhash_decode import (
+    thumbhash_to_approximate_aspect_ratio,
+    thumbhash_to_average_rgba,
+    thumbhash_to_rgba,
+)
 
 from designer_bff.media.thumbhash import (
     image_to_thumbhash,
     rgba_to_thumbhash,
     thumbhash_from_base64,
-    thumbhash_to_approximate_aspect_ratio,
-    thumbhash_to_average_rgba,
     thumbhash_to_base64,
-    thumbhash_to_rgba,
 )
 from designer_bff.media.variants import (
     InvalidImage,
@@ -507,7 +509,7 @@ def test_fit_within() -> None:
 def test_no_raster_original_when_the_caller_keeps_its_own() -> None:
     from PIL import Image as PILImage
 
-    from designer_bff.media import make_variants
+    from designer_bff.media.variants import make_variants
 
     image = PILImage.new("RGB", (1024, 768), (200, 120, 40))
     v = make_variants(image, original_format=None)

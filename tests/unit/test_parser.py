@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from designer_bff.commands.parser import EXAMPLES, ParseResult, parse_command
-from designer_bff.commands.spec import GarmentSpec
+from designer_bff.garments.spec import GarmentSpec
 
 NOW = datetime(2025, 6, 18, 12, 0, tzinfo=UTC)  # a Wednesday
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "commands"
@@ -787,3 +787,74 @@ def test_bench_set_whole_accuracy():
     whole, outcomes = run_accuracy(cases)
     failures = [(o.text, o.problems) for o in outcomes if not o.ok]
     assert whole >= 0.97, failures
+
+
+# ---------------------------------------------------------------- quantities read as said
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "make me -5 dresses",
+        "make -1 dress",
+        "design \u22123 skirts",  # a typographic minus
+        "make minus 5 dresses",
+        "make negative five dresses",
+        "make 0 dresses",
+        "0 dresses",
+        "make zero tops",
+        "make 1.5 dresses",  # not the 5 after the point
+        "make 5 dresses and -3 skirts",  # every garment's count, not only the total
+        "make 5 dresses and 0 skirts",
+        "make -5 variations of this",
+        "0 variations of this",
+        "every night make -5 dresses",
+        "make 0 dresses every night",
+    ],
+)
+def test_negative_zero_and_fractional_quantities_are_refused(text: str):
+    result = parse(text)
+    assert result.error is not None and result.error.code == "quantity_invalid", result
+    assert "positive" in result.reply and "too many" not in result.reply
+    # The refused count is not kept as a (valid-looking) quantity, and a stored parse
+    # reads back: GarmentSpec quantities are at least one.
+    assert all(spec.quantity is None or spec.quantity >= 1 for spec in result.specs)
+    assert ParseResult.model_validate(result.model_dump()) == result
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("a million dresses", 10**6),
+        ("make me a million dresses", 10**6),
+        ("1e9 dresses", 10**9),
+        ("make 2.5e3 tops", 2500),
+        ("make 10^6 dresses", 10**6),
+        ("make 10000000 dresses", 10**7),
+        ("make 1,000,000 dresses", 10**6),
+        ("make 1 000 000 dresses", 10**6),
+        ("a billion dresses", 10**9),
+        ("make one million dresses", 10**6),
+        ("make 3 million skirts", 3 * 10**6),
+        ("ten thousand dresses", 10_000),
+        ("make 2000 dresses", 2000),  # a count after a design verb, not a year
+        ("a million variations of this", 10**6),
+        ("every night make a million dresses", 10**6),
+    ],
+)
+def test_huge_quantities_in_any_form_are_too_many(text: str, value: int):
+    result = parse(text)
+    assert result.error is not None and result.error.code == "quantity_too_large", result
+    assert str(value) in result.error.message
+    assert result.reply.startswith("That's too many")
+
+
+def test_number_forms_that_stay_small_are_read_exactly():
+    assert parse("make 1e1 dresses").spec.quantity == 10
+    assert parse("make 5.0 dresses").spec.quantity == 5
+    assert parse("make 1,000 dresses", max_quantity=1000).spec.quantity == 1000
+    assert parse("make 3-5 dresses").error is None  # a range, not a minus sign
+    assert parse("make spring 2026 dresses").spec.quantity == 1  # a year stays a year
+    assert parse("4 romantic gowns minus the ruffles").spec.quantity == 4
+    timed = parse("make 5 dresses at 6.30pm every night")
+    assert timed.error is None and timed.spec.quantity == 5

@@ -352,9 +352,12 @@ def test_unknown_and_malformed_values_do_not_crash() -> None:
 
 
 def test_details_asked_for_are_drawn_and_reported() -> None:
-    for detail in ("belt", "bow", "ruffle", "pleats", "slit", "buttons", "pockets", "fringe"):
-        flat = render_flat({**BASE_DRESS, "length": "midi", "details": [detail]}, 1, 128)
-        assert detail in flat.resolved_spec["details"], detail
+    # Asked for as people type them; reported as the taxonomy's canonical values.
+    asked = {"belt": "belt", "bow": "bow", "ruffles": "ruffle", "pleats": "pleat", "slit": "slit"}
+    asked |= {"buttons": "button", "pockets": "pocket", "fringe": "fringe"}
+    for spelled, detail in asked.items():
+        flat = render_flat({**BASE_DRESS, "length": "midi", "details": [spelled]}, 1, 128)
+        assert detail in flat.resolved_spec["details"], spelled
     plain = _arr({**BASE_DRESS, "length": "midi"})
     belted = _arr({**BASE_DRESS, "length": "midi", "details": ["belt"]})
     assert np.abs(plain - belted).mean() > 0.3
@@ -430,7 +433,7 @@ def test_random_specs_never_break_the_renderer() -> None:
     # strapless jackets with a ribbed neckline and cropped vests crashing).
     import random
 
-    from designer_bff.commands.taxonomy import get_taxonomy
+    from designer_bff.garments.taxonomy import get_taxonomy
     from designer_bff.generation.renderer import render_flat as render
 
     taxonomy = get_taxonomy()
@@ -451,3 +454,30 @@ def test_random_specs_never_break_the_renderer() -> None:
         6329481154237726900,
         size=48,
     )
+
+
+def test_resolution_does_not_depend_on_the_string_hash_seed() -> None:
+    # Regression: a palette whose colours the garment's table lacks (jeans in earth tones)
+    # fell back to a set, so the colours changed from one process to the next.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json; from designer_bff.generation.renderer import resolve\n"
+        "specs = [{'garment_type': 'jeans', 'palettes': ['earth-tones']},\n"
+        "         {'styles': ['bohemian'], 'exclude': {'palettes': ['earth-tones']}},\n"
+        "         {'garment_type': 'jacket', 'occasions': ['festival'], 'details': ['pockets']}]\n"
+        "print(json.dumps([[resolve(s, k).colors + resolve(s, k).details for k in range(6)]\n"
+        "                  for s in specs]))"
+    )
+    outputs = set()
+    for hash_seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        run = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        outputs.add(run.stdout)
+    assert len(outputs) == 1, outputs
+    assert json.loads(outputs.pop())

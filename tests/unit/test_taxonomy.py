@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from designer_bff.commands.spec import ATTRIBUTE_FIELDS
-from designer_bff.commands.taxonomy import (
+from designer_bff.garments.spec import ATTRIBUTE_FIELDS
+from designer_bff.garments.taxonomy import (
     Attribute,
     FuzzyMatcher,
     get_taxonomy,

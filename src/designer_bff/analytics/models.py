@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from designer_bff.db.base import Base, JSONType, UTCDateTime, new_id, utcnow
+from designer_bff.db.base import Base, JSONType, UTCDateTime, UUIDKey, utcnow
 
 
 class AnalyticsSnapshot(Base):
     __tablename__ = "analytics_snapshots"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=new_id)
+    id: Mapped[UUIDKey]
     user_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=True
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -18,26 +19,30 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from designer_bff.db.base import Base, JSONType, TimestampMixin, UTCDateTime, new_id, utcnow
+from designer_bff.db.base import Base, JSONType, TimestampMixin, UTCDateTime, UUIDKey, utcnow
 
-ROLE_USER = "user"
-ROLE_ADMIN = "admin"
+
+class Role(StrEnum):
+    USER = "user"
+    ADMIN = "admin"
 
 
 class User(TimestampMixin, Base):
     __tablename__ = "users"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=new_id)
+    id: Mapped[UUIDKey]
     # Stored normalised (trimmed, lower case), so a plain unique index is case-insensitive.
     email: Mapped[str] = mapped_column(String(320), unique=True, nullable=False)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    role: Mapped[str] = mapped_column(String(20), nullable=False, default=ROLE_USER)
+    role: Mapped[str] = mapped_column(String(20), nullable=False, default=Role.USER)
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
     preferences: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     # Budgets (costs issue): None means no limit.
     monthly_budget_usd: Mapped[Decimal | None] = mapped_column(Numeric(12, 4), nullable=True)
+    # An admin's ceiling on the designer's own budget (None: no ceiling).
+    budget_cap_usd: Mapped[Decimal | None] = mapped_column(Numeric(12, 4), nullable=True)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -47,7 +52,7 @@ class RefreshSession(Base):
 
     __tablename__ = "refresh_sessions"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=new_id)
+    id: Mapped[UUIDKey]
     user_id: Mapped[uuid.UUID] = mapped_column(
         Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
     )
@@ -65,7 +70,7 @@ class RefreshToken(Base):
 
     __tablename__ = "refresh_tokens"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=new_id)
+    id: Mapped[UUIDKey]
     session_id: Mapped[uuid.UUID] = mapped_column(
         Uuid(), ForeignKey("refresh_sessions.id", ondelete="CASCADE"), nullable=False, index=True
     )
@@ -82,7 +87,7 @@ class AuthEvent(Base):
 
     __tablename__ = "auth_events"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=new_id)
+    id: Mapped[UUIDKey]
     user_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
     )

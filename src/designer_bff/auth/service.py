@@ -12,12 +12,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from designer_bff.auth.models import ROLE_USER, AuthEvent, RefreshSession, RefreshToken, User
+from designer_bff.auth.models import AuthEvent, RefreshSession, RefreshToken, Role, User
 from designer_bff.auth.passwords import hash_password, password_problem, verify_password
 from designer_bff.auth.tokens import TokenService
+from designer_bff.config import Settings
 from designer_bff.core.errors import AppError, Conflict, TooManyRequests, Unauthorized
-from designer_bff.db.base import utcnow
-from designer_bff.ratelimit.base import FailureCounter
+from designer_bff.db.base import affected_rows, utcnow
+from designer_bff.ratelimit.base import Limit, Throttle
+from designer_bff.realtime.sessions import SessionSignal
 
 log = structlog.get_logger("designer_bff.auth")
 
@@ -41,10 +43,40 @@ class WeakPassword(AppError):
     code = "weak_password"
 
 
+# Throttle limits, by name. Each attempt is reserved before the password is checked.
+LOGIN = "login"  # one account from one address
+LOGIN_ADDRESS = "login-address"  # failures across accounts from one address (spraying)
+CREDENTIALS_CHANGE = "change-password"  # wrong current passwords, per account
+REGISTER = "register"  # registrations from one address
+
+
+def throttle_limits(settings: Settings) -> dict[str, Limit]:
+    return {
+        LOGIN: Limit(settings.login_max_failures, settings.login_window_s),
+        LOGIN_ADDRESS: Limit(settings.login_address_max_failures, settings.login_address_window_s),
+        CREDENTIALS_CHANGE: Limit(
+            settings.change_password_max_failures, settings.change_password_window_s
+        ),
+        REGISTER: Limit(settings.register_max_per_address, settings.register_window_s),
+    }
+
+
 class AuthService:
-    def __init__(self, tokens: TokenService, throttle: FailureCounter) -> None:
+    def __init__(self, tokens: TokenService, throttle: Throttle, sessions: SessionSignal) -> None:
         self.tokens = tokens
         self.throttle = throttle
+        # Told after a revocation is committed: open sockets of those sessions close.
+        self.sessions = sessions
+
+    async def _reserve(self, *claims: tuple[str, str], message: str) -> None:
+        retry = await self.throttle.reserve(*claims)
+        if retry is not None:
+            raise TooManyRequests(
+                message,
+                code="too_many_attempts",
+                details={"retry_after": retry},
+                headers={"Retry-After": str(retry)},
+            )
 
     # -- sessions ----------------------------------------------------------------------
     async def _start_session(
@@ -88,17 +120,19 @@ class AuthService:
         *,
         only: uuid.UUID | None = None,
         keep: uuid.UUID | None = None,
-    ) -> None:
+    ) -> list[uuid.UUID]:
+        """Revoke; returns the sessions ended, to announce once the change is committed."""
         stmt = (
             update(RefreshSession)
             .where(RefreshSession.user_id == user_id, RefreshSession.revoked_at.is_(None))
             .values(revoked_at=utcnow(), revoked_reason=reason)
+            .returning(RefreshSession.id)
         )
         if only is not None:
             stmt = stmt.where(RefreshSession.id == only)
         if keep is not None:
             stmt = stmt.where(RefreshSession.id != keep)
-        await db.execute(stmt)
+        return list((await db.scalars(stmt)).all())
 
     # -- flows -------------------------------------------------------------------------
     async def register(
@@ -109,8 +143,13 @@ class AuthService:
         password: str,
         name: str,
         client: ClientInfo,
-        role: str = ROLE_USER,
+        role: str = Role.USER,
     ) -> tuple[User, IssuedTokens]:
+        # Every attempt counts, refused or not: it also bounds probing for taken emails.
+        await self._reserve(
+            (REGISTER, client.ip or "-"),
+            message="Too many accounts registered from this address. Try again later.",
+        )
         problem = password_problem(password, email)
         if problem:
             raise WeakPassword(problem, details=[{"field": "password", "message": problem}])
@@ -140,22 +179,24 @@ class AuthService:
     async def login(
         self, db: AsyncSession, *, email: str, password: str, client: ClientInfo
     ) -> tuple[User, IssuedTokens]:
-        key = f"login:{email}:{client.ip or '-'}"
-        retry = await self.throttle.retry_after(key)
-        if retry is not None:
-            raise TooManyRequests(
-                "Too many failed login attempts. Try again later.",
-                code="too_many_attempts",
-                details={"retry_after": retry},
-                headers={"Retry-After": str(retry)},
-            )
+        address = client.ip or "-"
+        account = f"{email}|{address}"
+        # Reserved before the check, so a parallel burst cannot run more checks than the
+        # limit; while locked out even the right password is refused.
+        await self._reserve(
+            (LOGIN, account),
+            (LOGIN_ADDRESS, address),
+            message="Too many failed login attempts. Try again later.",
+        )
         user = await db.scalar(select(User).where(User.email == email))
         ok = await verify_password(password, user.password_hash if user else None)
         if not ok or user is None or not user.is_active:
-            failures = await self.throttle.record_failure(key)
-            log.info("login_failed", email_known=user is not None, failures=failures)
+            log.info("login_failed", email_known=user is not None)
             raise Unauthorized("Email or password is incorrect.", code="invalid_credentials")
-        await self.throttle.reset(key)
+        await self.throttle.reset(LOGIN, account)
+        # The address limit counts failures only: a success gives its attempt back (and
+        # only its own, so logging in to one's own account does not reset a spray).
+        await self.throttle.refund(LOGIN_ADDRESS, address)
         user.last_login_at = utcnow()
         issued = await self._start_session(db, user, client)
         await db.commit()
@@ -184,9 +225,9 @@ class AuthService:
             .where(RefreshToken.id == token.id, RefreshToken.used_at.is_(None))
             .values(used_at=now)
         )
-        if claimed.rowcount != 1:
+        if affected_rows(claimed) != 1:
             # A rotated token came back: someone holds a copy. End the whole family.
-            await self._revoke_sessions(db, session.user_id, "token_reuse", only=session.id)
+            ended = await self._revoke_sessions(db, session.user_id, "token_reuse", only=session.id)
             db.add(
                 AuthEvent(
                     user_id=session.user_id,
@@ -196,6 +237,7 @@ class AuthService:
                 )
             )
             await db.commit()
+            await self.sessions.ended(ended)
             log.warning(
                 "refresh_token_reuse", user_id=str(session.user_id), session_id=str(session.id)
             )
@@ -227,8 +269,9 @@ class AuthService:
             )
             if found is not None:
                 target = found
-        await self._revoke_sessions(db, user.id, "logout", only=target)
+        ended = await self._revoke_sessions(db, user.id, "logout", only=target)
         await db.commit()
+        await self.sessions.ended(ended)
 
     async def change_password(
         self,
@@ -240,26 +283,41 @@ class AuthService:
         new_password: str,
         client: ClientInfo,
     ) -> None:
+        # Per account: whoever holds a stolen access token must not guess the password.
+        key = str(user.id)
+        await self._reserve(
+            (CREDENTIALS_CHANGE, key),
+            message="Too many wrong current passwords. Try again later.",
+        )
         if not await verify_password(current_password, user.password_hash):
             raise Unauthorized(
                 "The current password is incorrect.", code="invalid_credentials", headers={}
             )
+        await self.throttle.reset(CREDENTIALS_CHANGE, key)
         problem = password_problem(new_password, user.email)
         if problem:
             raise WeakPassword(problem, details=[{"field": "new_password", "message": problem}])
         user.password_hash = await hash_password(new_password)
         user.password_changed_at = utcnow()
-        await self._revoke_sessions(db, user.id, "password_changed", keep=session_id)
+        ended = await self._revoke_sessions(db, user.id, "password_changed", keep=session_id)
         db.add(AuthEvent(user_id=user.id, event="password_changed", ip=client.ip))
         await db.commit()
+        await self.sessions.ended(ended)
 
     async def authenticate(self, db: AsyncSession, access_token: str) -> tuple[User, uuid.UUID]:
         claims = self.tokens.decode_access(access_token)
+        return await self.session_user(db, claims.user_id, claims.session_id), claims.session_id
+
+    async def session_user(
+        self, db: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID
+    ) -> User:
+        """The user of a session that still stands; 401 when it ended or the account is
+        not active."""
         row = (
             await db.execute(
                 select(User, RefreshSession.revoked_at)
                 .join(RefreshSession, RefreshSession.user_id == User.id)
-                .where(User.id == claims.user_id, RefreshSession.id == claims.session_id)
+                .where(User.id == user_id, RefreshSession.id == session_id)
             )
         ).first()
         if row is None:
@@ -269,4 +327,4 @@ class AuthService:
             raise Unauthorized("This session has ended; log in again.", code="session_revoked")
         if not user.is_active:
             raise Unauthorized("The account is not active.", code="invalid_token")
-        return user, claims.session_id
+        return user

@@ -16,6 +16,11 @@ from designer_bff.db.base import utcnow
 ISSUER = "designer-bff"
 
 
+# Token kinds: API access (Bearer), and file viewing (the files cookie).
+ACCESS = "access"
+FILES = "files"
+
+
 @dataclass(frozen=True)
 class AccessClaims:
     user_id: uuid.UUID
@@ -31,21 +36,25 @@ class TokenService:
         self.access_ttl = timedelta(seconds=access_ttl_s)
         self.refresh_ttl = timedelta(seconds=refresh_ttl_s)
 
-    def issue_access(self, user_id: uuid.UUID, session_id: uuid.UUID, role: str) -> str:
+    def issue_access(
+        self, user_id: uuid.UUID, session_id: uuid.UUID, role: str, *, kind: str = ACCESS
+    ) -> str:
+        """A signed token of the session. `kind` FILES makes one that only the file routes
+        accept (it travels in a cookie that browsers send with <img> requests)."""
         now = utcnow()
         payload = {
             "iss": ISSUER,
             "sub": str(user_id),
             "sid": str(session_id),
             "role": role,
-            "typ": "access",
+            "typ": kind,
             "iat": int(now.timestamp()),
             "exp": int((now + self.access_ttl).timestamp()),
             "jti": uuid.uuid4().hex,
         }
         return jwt.encode(payload, self._secret, algorithm=self.algorithm)
 
-    def decode_access(self, token: str) -> AccessClaims:
+    def decode_access(self, token: str, *, kind: str = ACCESS) -> AccessClaims:
         try:
             payload = jwt.decode(
                 token,
@@ -60,7 +69,7 @@ class TokenService:
             ) from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized("The access token is invalid.", code="invalid_token") from exc
-        if payload.get("typ") != "access":
+        if payload.get("typ") != kind:
             raise Unauthorized("The access token is invalid.", code="invalid_token")
         try:
             return AccessClaims(

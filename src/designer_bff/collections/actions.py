@@ -8,15 +8,15 @@ the designer never has to repeat the command."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from designer_bff.collections.service import CollectionService
-from designer_bff.commands.service import ActionOutcome, CommandService
-from designer_bff.gallery.models import Image
-from designer_bff.gallery.service import GalleryService
+from designer_bff.commands.parser import ParseResult, Target
+from designer_bff.commands.service import ActionOutcome, CommandService, count_designs
+from designer_bff.designs.models import Image
+from designer_bff.designs.service import newest_designs, visible
 
 MAX_ADD = 500
 
@@ -26,8 +26,7 @@ async def _newest_batch(db: AsyncSession, user_id: uuid.UUID) -> list[Image]:
         select(Image.job_id)
         .where(
             Image.user_id == user_id,
-            Image.status == "ready",
-            Image.deleted_at.is_(None),
+            visible(),
             Image.job_id.is_not(None),
         )
         .order_by(Image.created_at.desc(), Image.seq.desc())
@@ -42,8 +41,7 @@ async def _newest_batch(db: AsyncSession, user_id: uuid.UUID) -> list[Image]:
                 .where(
                     Image.job_id == job_id,
                     Image.user_id == user_id,
-                    Image.status == "ready",
-                    Image.deleted_at.is_(None),
+                    visible(),
                 )
                 .order_by(Image.seq.desc())
                 .limit(MAX_ADD)
@@ -52,16 +50,14 @@ async def _newest_batch(db: AsyncSession, user_id: uuid.UUID) -> list[Image]:
     )
 
 
-async def pick_designs(
-    db: AsyncSession, gallery: GalleryService, user_id: uuid.UUID, target: dict[str, Any]
-) -> list[Image]:
+async def pick_designs(db: AsyncSession, user_id: uuid.UUID, target: Target) -> list[Image]:
     """The designs a command points at, newest first."""
-    ref = target.get("image_ref") or "last"
-    count = max(1, min(int(target.get("count") or 1), MAX_ADD))
+    ref = target.image_ref or "last"
+    count = max(1, min(target.count or 1, MAX_ADD))
     if ref == "last_batch":
         return await _newest_batch(db, user_id)
     if ref == "last_outlier":
-        return await gallery.newest(db, user_id, count, outliers=True)
+        return await newest_designs(db, user_id, count, outliers=True)
     if ref not in ("last", "this"):
         try:
             image_id = uuid.UUID(str(ref))
@@ -73,26 +69,19 @@ async def pick_designs(
                     select(Image).where(
                         Image.id == image_id,
                         Image.user_id == user_id,
-                        Image.status == "ready",
-                        Image.deleted_at.is_(None),
+                        visible(),
                     )
                 )
             ).all()
         )
-    return await gallery.newest(db, user_id, count)
+    return await newest_designs(db, user_id, count)
 
 
-def _designs(n: int) -> str:
-    return f"{n} design" if n == 1 else f"{n} designs"
-
-
-def register_collection_actions(
-    commands: CommandService, collections: CollectionService, gallery: GalleryService
-) -> None:
+def register_collection_actions(commands: CommandService, collections: CollectionService) -> None:
     async def collection_create(
-        db: AsyncSession, user_id: uuid.UUID, command_id: uuid.UUID, parsed: dict[str, Any]
+        db: AsyncSession, user_id: uuid.UUID, command_id: uuid.UUID, parsed: ParseResult
     ) -> ActionOutcome:
-        name = ((parsed.get("target") or {}).get("collection_name") or "").strip()
+        name = (parsed.target.collection_name or "").strip()
         if not name:
             return ActionOutcome()  # the parser's reply already asks for a name
         existing = await collections.find_by_name(db, user_id, name)
@@ -108,15 +97,15 @@ def register_collection_actions(
         )
 
     async def collection_add(
-        db: AsyncSession, user_id: uuid.UUID, command_id: uuid.UUID, parsed: dict[str, Any]
+        db: AsyncSession, user_id: uuid.UUID, command_id: uuid.UUID, parsed: ParseResult
     ) -> ActionOutcome:
-        target = parsed.get("target") or {}
-        name = (target.get("collection_name") or "").strip()
+        target = parsed.target
+        name = (target.collection_name or "").strip()
         if not name:
             return ActionOutcome(reply="Which collection should I add them to?")
-        designs = await pick_designs(db, gallery, user_id, target)
+        designs = await pick_designs(db, user_id, target)
         if not designs:
-            what = "outliers" if target.get("image_ref") == "last_outlier" else "designs"
+            what = "outliers" if target.image_ref == "last_outlier" else "designs"
             return ActionOutcome(
                 reply=f"You have no {what} to add yet, so nothing was added to “{name}”.",
                 result={"added": 0},
@@ -128,9 +117,9 @@ def register_collection_actions(
             collection = await collections.create(db, user_id, name=name)
         collection, added, present = await collections.add_images(db, user_id, collection.id, ids)
         if created:
-            reply = f"Created “{collection.name}” and added {_designs(added)}."
+            reply = f"Created “{collection.name}” and added {count_designs(added)}."
         elif added:
-            reply = f"Added {_designs(added)} to “{collection.name}”."
+            reply = f"Added {count_designs(added)} to “{collection.name}”."
         else:
             which = "That design is" if present == 1 else "Those designs are"
             reply = f"{which} already in “{collection.name}”."

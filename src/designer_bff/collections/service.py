@@ -6,26 +6,25 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 import structlog
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from designer_bff.collections.models import Collection, CollectionImage
 from designer_bff.core.errors import Conflict, NotFound
 from designer_bff.core.pagination import newest_first_page
 from designer_bff.db.base import utcnow
-from designer_bff.gallery.models import Collection, CollectionImage, Image
-from designer_bff.gallery.schemas import GalleryFilters
-from designer_bff.gallery.service import GalleryService
-from designer_bff.generation.engine import image_urls
+from designer_bff.db.retry import retry_on_conflict
+from designer_bff.designs.models import Image
+from designer_bff.designs.representation import image_urls
+from designer_bff.designs.service import get_design, get_designs, visible
 
 log = structlog.get_logger("designer_bff.collections")
-
-T = TypeVar("T")
-_ATTEMPTS = 3
 
 
 class CollectionNotFound(NotFound):
@@ -44,26 +43,20 @@ def shared_file_url(token: str, image_id: uuid.UUID, variant: str) -> str:
     return f"{share_path(token)}/images/{image_id}/file?variant={variant}"
 
 
-async def _retrying(db: AsyncSession, work: Callable[[], Awaitable[T]]) -> T:
-    """Run `work` again when a concurrent request won a unique-key race."""
-    for attempt in range(_ATTEMPTS):
-        try:
-            return await work()
-        except IntegrityError:
-            await db.rollback()
-            if attempt == _ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+def _member(collection: Collection, image: Image, position: int, now: datetime) -> CollectionImage:
+    return CollectionImage(
+        collection_id=collection.id, image_id=image.id, position=position, added_at=now
+    )
 
 
-def _visible() -> Any:
-    return and_(Image.status == "ready", Image.deleted_at.is_(None))
+def _conflict(exc: NotFound) -> Conflict:
+    """Designs named in the body of a request on an existing collection that are not mine:
+    a 409 (the request conflicts with what I have), since a 404 would say the collection
+    in the path is not there."""
+    return Conflict(exc.message, code="images_not_found", details=exc.details)
 
 
 class CollectionService:
-    def __init__(self, gallery: GalleryService) -> None:
-        self.gallery = gallery
-
     # -- reading -----------------------------------------------------------------------
     async def get(
         self,
@@ -92,7 +85,7 @@ class CollectionService:
             )
         )
 
-    async def list(
+    async def page(
         self, db: AsyncSession, user_id: uuid.UUID, *, limit: int, cursor: str | None
     ) -> tuple[list[Collection], str | None]:
         """My collections, newest first."""
@@ -111,7 +104,7 @@ class CollectionService:
                 await db.execute(
                     select(CollectionImage.collection_id, func.count())
                     .join(Image, Image.id == CollectionImage.image_id)
-                    .where(CollectionImage.collection_id.in_(ids), _visible())
+                    .where(CollectionImage.collection_id.in_(ids), visible())
                     .group_by(CollectionImage.collection_id)
                 )
             ).all()
@@ -123,7 +116,7 @@ class CollectionService:
                 await db.execute(
                     select(*cover_cols).where(
                         Image.id.in_([c.cover_image_id for c in collections if c.cover_image_id]),
-                        _visible(),
+                        visible(),
                     )
                 )
             ).all()
@@ -139,7 +132,7 @@ class CollectionService:
         ranked = (
             select(CollectionImage.collection_id, *cover_cols, rank)
             .join(Image, Image.id == CollectionImage.image_id)
-            .where(CollectionImage.collection_id.in_(ids), _visible())
+            .where(CollectionImage.collection_id.in_(ids), visible())
             .subquery()
         )
         first = {
@@ -202,8 +195,8 @@ class CollectionService:
         name = " ".join(name.split())
         await self._ensure_name_free(db, user_id, name)
         if cover_image_id is not None:
-            await self.gallery.get_image(db, user_id, cover_image_id)
-        images = await self.gallery.get_many(db, user_id, image_ids) if image_ids else []
+            await get_design(db, user_id, cover_image_id)
+        images = await get_designs(db, user_id, image_ids) if image_ids else []
         now = utcnow()
         collection = Collection(
             user_id=user_id,
@@ -223,14 +216,7 @@ class CollectionService:
                 f"You already have a collection called “{name}”.", code="collection_exists"
             ) from exc
         for position, image in enumerate(images):
-            db.add(
-                CollectionImage(
-                    collection_id=collection.id,
-                    image_id=image.id,
-                    position=position,
-                    added_at=now,
-                )
-            )
+            db.add(_member(collection, image, position, now))
         await db.commit()
         log.info("collection_created", collection_id=str(collection.id), images=len(images))
         return collection
@@ -243,17 +229,22 @@ class CollectionService:
         changes: dict[str, Any],
     ) -> Collection:
         collection = await self.get(db, user_id, collection_id, for_update=True)
-        if changes.get("name") is not None:
-            name = " ".join(changes["name"].split())
+        # Every lookup before the first change: a query after one would flush it, and a
+        # name taken meanwhile would fail there, outside the IntegrityError guard below.
+        cover = changes.get("cover_image_id")
+        if cover is not None:
+            try:
+                await get_design(db, user_id, cover)
+            except NotFound as exc:
+                raise _conflict(exc) from exc
+        name = " ".join(changes["name"].split()) if changes.get("name") is not None else None
+        if name is not None:
             await self._ensure_name_free(db, user_id, name, keep=collection.id)
             collection.name = name
             collection.name_key = name_key(name)
         if "description" in changes:
             collection.description = changes["description"]
         if "cover_image_id" in changes:
-            cover = changes["cover_image_id"]
-            if cover is not None:
-                await self.gallery.get_image(db, user_id, cover)
             collection.cover_image_id = cover
         collection.updated_at = utcnow()
         try:
@@ -286,7 +277,10 @@ class CollectionService:
 
         async def work() -> tuple[Collection, int, int]:
             collection = await self.get(db, user_id, collection_id, for_update=True)
-            images = await self.gallery.get_many(db, user_id, image_ids)
+            try:
+                images = await get_designs(db, user_id, image_ids)
+            except NotFound as exc:
+                raise _conflict(exc) from exc
             present = set(
                 (
                     await db.scalars(
@@ -310,20 +304,13 @@ class CollectionService:
                     continue
                 position += 1
                 added += 1
-                db.add(
-                    CollectionImage(
-                        collection_id=collection.id,
-                        image_id=image.id,
-                        position=position,
-                        added_at=now,
-                    )
-                )
+                db.add(_member(collection, image, position, now))
             if added:
                 collection.updated_at = now
             await db.commit()
             return collection, added, len(images) - added
 
-        return await _retrying(db, work)
+        return await retry_on_conflict(db, work)
 
     async def _members(self, db: AsyncSession, collection_id: uuid.UUID) -> list[uuid.UUID]:
         return list(
@@ -337,11 +324,16 @@ class CollectionService:
         )
 
     @staticmethod
-    def _require_members(members: Sequence[uuid.UUID], image_ids: Sequence[uuid.UUID]) -> None:
+    def _require_members(
+        members: Sequence[uuid.UUID], image_ids: Sequence[uuid.UUID], *, in_path: bool = False
+    ) -> None:
+        """404 for a design named in the path; 409 for ones named in the body (see
+        _conflict)."""
         inside = set(members)
         missing = [str(i) for i in dict.fromkeys(image_ids) if i not in inside]
         if missing:
-            raise NotFound(
+            error = NotFound if in_path else Conflict
+            raise error(
                 "Some of these images are not in this collection.",
                 code="not_in_collection",
                 details={"missing": missing},
@@ -353,11 +345,14 @@ class CollectionService:
         user_id: uuid.UUID,
         collection_id: uuid.UUID,
         image_ids: Sequence[uuid.UUID],
+        *,
+        in_path: bool = False,
     ) -> tuple[Collection, int]:
         """Take designs out (they stay in the gallery). All must be in the collection, or
         nothing changes."""
         collection = await self.get(db, user_id, collection_id, for_update=True)
-        self._require_members(await self._members(db, collection.id), image_ids)
+        members = await self._members(db, collection.id)
+        self._require_members(members, image_ids, in_path=in_path)
         wanted = list(dict.fromkeys(image_ids))
         await db.execute(
             delete(CollectionImage).where(
@@ -430,18 +425,6 @@ class CollectionService:
             raise NotFound("This link does not exist or was revoked.", code="share_not_found")
         return collection
 
-    async def shared_page(
-        self, db: AsyncSession, collection: Collection, *, limit: int, cursor: str | None
-    ) -> tuple[list[Any], str | None]:
-        return await self.gallery.list(
-            db,
-            collection.user_id,
-            GalleryFilters(collection_id=collection.id),
-            sort="position",
-            limit=limit,
-            cursor=cursor,
-        )
-
     async def shared_image(
         self, db: AsyncSession, collection: Collection, image_id: uuid.UUID
     ) -> Image:
@@ -454,7 +437,7 @@ class CollectionService:
                     CollectionImage.collection_id == collection.id,
                 ),
             )
-            .where(Image.id == image_id, Image.user_id == collection.user_id, _visible())
+            .where(Image.id == image_id, Image.user_id == collection.user_id, visible())
         )
         if image is None:
             raise NotFound("No such image in this collection.")

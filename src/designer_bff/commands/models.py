@@ -6,19 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import Float, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from designer_bff.db.base import Base, JSONType, UTCDateTime, new_id, utcnow
+from designer_bff.db.base import Base, JSONType, OwnerId, UTCDateTime, UUIDKey, utcnow
 
 
 class VoiceCommand(Base):
     __tablename__ = "voice_commands"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=new_id)
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-    )
+    id: Mapped[UUIDKey]
+    user_id: Mapped[OwnerId]
     source: Mapped[str] = mapped_column(String(10), nullable=False, default="text")  # text|audio
     text: Mapped[str] = mapped_column(Text, nullable=False)
     intent: Mapped[str] = mapped_column(String(40), nullable=False)

@@ -15,18 +15,20 @@ pipeline is:
 
 from __future__ import annotations
 
+import math
 import re
 from calendar import monthrange
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from itertools import pairwise
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from designer_bff.commands.spec import LIST_FIELDS, SCALAR_FIELDS, GarmentSpec
-from designer_bff.commands.taxonomy import (
+from designer_bff.garments.spec import LIST_FIELDS, SCALAR_FIELDS, GarmentSpec
+from designer_bff.garments.taxonomy import (
     Attribute,
     FuzzyMatcher,
     Reading,
@@ -145,7 +147,14 @@ _TENS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90,
 }  # fmt: skip
-_SCALES = {"hundred": 100, "thousand": 1000}
+_SCALES = {
+    "hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "trillion": 10**12,
+}  # fmt: skip
+# "1 hundred", "2 dozen", "3 million" after a written number.
+_DIGIT_SCALES = {**_SCALES, "dozen": 12}
+# Words that make the number after them negative ("minus 5", "negative five"; "-5" is
+# read as "negative 5").
+_SIGN_WORDS = frozenset({"minus", "negative"})
 # Quantity phrases, matched before single words (longest first).
 _QUANTITY_PHRASES: dict[tuple[str, ...], int] = {
     ("half", "a", "dozen"): 6,
@@ -177,6 +186,10 @@ _PAIR_GARMENTS = frozenset(
     {"pants", "jeans", "shorts", "trousers", "leggings", "slacks", "joggers", "culottes"}
 )
 _WEAK_ONE = frozenset({"a", "an", "another"})
+# Words after which a number is a count, even one that looks like a year.
+_COUNT_VERBS = frozenset(
+    {"make", "create", "generate", "design", "draw", "sketch", "render", "produce", "me", "us"}
+)
 
 _NEGATIONS = frozenset(
     {"no", "not", "without", "never", "avoid", "avoiding", "minus", "except", "excluding",
@@ -298,6 +311,53 @@ _NUM_RANGE = re.compile(r"(?<=\d)\s*-\s*(?=\d)")
 _SENTENCE_PUNCT = re.compile(r"[.!?;]+(?!\d)|,|:(?!\d)")
 _OTHER_PUNCT = re.compile(r"[^a-z0-9/:,%$ ]+")
 _TOKEN_RE = re.compile(r"\$\d+(?:\.\d+)?|\d+%|\d+/\d+|\d{1,2}:\d{2}(?:am|pm)?|[a-z0-9]+|,")
+# Written numbers the punctuation rules below would break apart: digit groups
+# ("1,000,000", "1'000", "10 000", "1.000.000"), scientific ("1e9", "2.5e3") and power
+# ("10^6", "10**6") notation. Each becomes one plain integer token.
+_DIGIT_GROUPS_RE = re.compile(
+    r"(?<![\w.,'])\d{1,3}(?:(?P<sep>[,'_])\d{3})(?:(?P=sep)\d{3})*(?![\w]|[.,']\d)"
+    r"|(?<![\w.,'])\d{1,3}(?: 000)+(?![\w]|[.,']\d)"
+    r"|(?<![\w.,'])\d{1,3}(?:\.\d{3}){2,}(?![\w]|[.,']\d)"
+)
+_SCIENTIFIC_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)e([+-]?\d{1,4})(?![\w.])")
+_POWER_RE = re.compile(r"(?<![\w.])(\d{1,6}) ?(?:\^|\*\*) ?(\d{1,4})(?![\w.])")
+# A decimal is no count of designs ("1.5 dresses" must not read as 5): a whole one
+# ("5.0") is its integer, any other a marker that is refused. Clock times ("at 6.30",
+# "6.30pm"), sizes and prices keep their own reading.
+_DECIMAL_RE = re.compile(
+    r"(?<![\w.$])(?<!at )(?<!by )(?<!around )(?<!size )(?<!sizes )(\d+)\.(\d+)"
+    r"(?![\w.]| ?(?:am|pm|a\.m|p\.m|h|hrs?|hours?|o ?clock)\b)"
+)
+_NOT_WHOLE = "0notwhole"  # has a digit, so the spelling corrector leaves it alone
+# A minus sign before a number (not a range "3-5", which _NUM_RANGE has read by then).
+_SIGN_RE = re.compile(r"(?:^|(?<=[\s(\[]))[-\u2212\u2013](?=\d)")
+# Past any command limit, and bounded so "1e9999" stays a small integer to print.
+_HUGE = 10**15
+
+
+def _plain_numbers(s: str) -> str:
+    """Digit groups, scientific and power notation as plain integers ("1e9" -> "1000000000")."""
+    s = _DIGIT_GROUPS_RE.sub(lambda m: re.sub(r"\D", "", m.group(0)), s)
+
+    def scientific(match: re.Match[str]) -> str:
+        mantissa, exponent = Decimal(match.group(1)), int(match.group(2))
+        if exponent > 15:
+            return str(_HUGE) if mantissa else "0"
+        value = mantissa.scaleb(max(exponent, -20))
+        return str(min(int(value), _HUGE)) if value == value.to_integral_value() else _NOT_WHOLE
+
+    def power(match: re.Match[str]) -> str:
+        base, exponent = int(match.group(1)), int(match.group(2))
+        if base > 1 and exponent * math.log10(base) > 15:
+            return str(_HUGE)
+        return str(base**exponent)
+
+    def decimal(match: re.Match[str]) -> str:
+        return match.group(1) if not match.group(2).strip("0") else _NOT_WHOLE
+
+    s = _POWER_RE.sub(power, _SCIENTIFIC_RE.sub(scientific, s))
+    return _DECIMAL_RE.sub(decimal, s)
+
 
 _REF_WORD = "xrefx"  # stands for an image id pulled out of the text
 _MARK = "_"  # stands for text consumed by an extractor (time range, reference, clock time)
@@ -314,6 +374,7 @@ def _tokenize(text: str) -> tuple[list[str], list[str]]:
         return f" {_REF_WORD} "
 
     s = _ID_RE.sub(take_id, s)
+    s = _plain_numbers(s)
     s = _SEASON_CODE_RE.sub(lambda m: _SEASON_CODES[m.group(1)], s)
     s = _ABBREVIATION_RE.sub(lambda m: _ABBREVIATIONS.get(m.group(0), m.group(0)), s)
     s = _AM_PM_DOTS.sub(r"\1m ", s)
@@ -321,6 +382,7 @@ def _tokenize(text: str) -> tuple[list[str], list[str]]:
         s = pattern.sub(replacement, s)
     s = s.replace("&", " and ").replace("+", " and ").replace("'", " ")
     s = _NUM_RANGE.sub(" to ", s)
+    s = _SIGN_RE.sub(" negative ", s)
     s = _WORD_JOINERS.sub(" ", s)
     s = _SENTENCE_PUNCT.sub(" , ", s)
     s = _OTHER_PUNCT.sub(" ", s)
@@ -360,6 +422,10 @@ def _number_value(words: Sequence[str]) -> int | None:
 
 def _read_number(tokens: Sequence[str], i: int) -> tuple[int, int, bool] | None:
     """(value, tokens consumed, strong) for a quantity starting at tokens[i]."""
+    if tokens[i] in _SIGN_WORDS and i + 1 < len(tokens):
+        signed = _read_number(tokens, i + 1)
+        if signed is not None and signed[2]:  # "minus 5 dresses"; not "minus a collar"
+            return -signed[0], signed[1] + 1, True
     if tokens[i] == "a" and i + 1 < len(tokens) and tokens[i + 1] in _SCALES:
         scaled = _read_number(tokens, i + 1)  # "a hundred and twenty"
         if scaled is not None:
@@ -376,6 +442,8 @@ def _read_number(tokens: Sequence[str], i: int) -> tuple[int, int, bool] | None:
     tok = tokens[i]
     if tok in _WEAK_ONE:
         return 1, 1, False
+    if tok == _NOT_WHOLE:
+        return 0, 1, True  # refused like zero
     if tok.endswith("x") and tok[:-1].isdigit():
         return int(tok[:-1]), 1, True
     if tok.startswith("x") and tok[1:].isdigit():  # "dresses x4"
@@ -383,9 +451,9 @@ def _read_number(tokens: Sequence[str], i: int) -> tuple[int, int, bool] | None:
     if tok.isdigit():
         value = int(tok)
         size = 1
-        # "1 hundred", "2 dozen"
-        if i + 1 < len(tokens) and tokens[i + 1] in {"hundred", "thousand", "dozen"}:
-            value *= {"hundred": 100, "thousand": 1000, "dozen": 12}[tokens[i + 1]]
+        # "1 hundred", "2 dozen", "3 million"
+        if i + 1 < len(tokens) and tokens[i + 1] in _DIGIT_SCALES:
+            value *= _DIGIT_SCALES[tokens[i + 1]]
             size = 2
         return value, size, True
     if tok in _UNITS or tok in _TENS or tok in _SCALES:
@@ -404,12 +472,11 @@ def _read_number(tokens: Sequence[str], i: int) -> tuple[int, int, bool] | None:
             )
         ):
             end += 1
+        spoken = _number_value(tokens[i:end])
         if end < len(tokens) and tokens[end] == "dozen":
-            value = _number_value(tokens[i:end])
-            return (value * 12, end + 1 - i, True) if value is not None else None
-        value = _number_value(tokens[i:end])
-        if value is not None:
-            return value, end - i, True
+            return (spoken * 12, end + 1 - i, True) if spoken is not None else None
+        if spoken is not None:
+            return spoken, end - i, True
     return None
 
 
@@ -859,8 +926,15 @@ def _itemize(tokens: Sequence[str], taxonomy: Taxonomy) -> list[_Item]:
             continue
         if number is not None and (match is None or number[1] > match.length):
             value, size, strong = number
-            # A year ("spring 2026") is not a quantity.
-            if strong and 1900 <= value <= 2100 and size == 1 and len(tok) == 4:
+            # A year ("spring 2026") is not a quantity, unless it follows a design verb
+            # ("make 2000 dresses").
+            if (
+                strong
+                and 1900 <= value <= 2100
+                and size == 1
+                and len(tok) == 4
+                and (i == 0 or tokens[i - 1] not in _COUNT_VERBS)
+            ):
                 items.append(_Item("word", i, tok))
             elif i > 0 and tokens[i - 1] in {"size", "sizes", "us", "uk", "eu"}:
                 items.append(_Item("word", i, tok))
@@ -898,7 +972,9 @@ def _is_false_attribute(tokens: Sequence[str], i: int, length: int) -> bool:
     nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
     prev = tokens[i - 1] if i > 0 else ""
     if tok == "check":
-        return i == 0 or nxt in _CHECK_VERB_NEXT or prev in {"can", "please", "you", "and"}
+        # "check blazers in brown" is a print; "check my costs" is a verb.
+        leading_verb = i == 0 and get_taxonomy().canonicalize("garment_type", nxt) is None
+        return leading_verb or nxt in _CHECK_VERB_NEXT or prev in {"can", "please", "you", "and"}
     if tok == "date":
         return prev in {"to", "up"}
     if tok == "work":
@@ -1102,23 +1178,18 @@ _ONE_PIECE_GARMENTS = frozenset({"dress", "gown", "jumpsuit", "romper"})
 _COMPONENT_GARMENTS = frozenset({"skirt", "corset", "top", "bodysuit"})
 
 
-def _merge_components(
+def _fold_into_previous(
     specs: list[GarmentSpec],
     segments: list[_Segment],
     post_attrs: list[list[_Item]],
     taxonomy: Taxonomy,
+    folds: Callable[[GarmentSpec, _Segment, GarmentSpec, _Segment], bool],
 ) -> tuple[list[GarmentSpec], list[_Segment], list[list[_Item]]]:
+    """Each spec that `folds(kept spec, its segment, spec, segment)` says belongs to the
+    garment kept before it gives that garment its attributes instead of standing alone."""
     keep_specs, keep_segments, keep_post = [specs[0]], [segments[0]], [post_attrs[0]]
     for spec, seg, post in zip(specs[1:], segments[1:], post_attrs[1:], strict=True):
-        prev_seg = keep_segments[-1]
-        joined_by_with = bool(prev_seg.items) and prev_seg.items[-1].word == "with"
-        strong_num = any(it.kind == "num" and it.strong for it in seg.items)
-        if (
-            joined_by_with
-            and not strong_num
-            and spec.garment_type in _COMPONENT_GARMENTS
-            and keep_specs[-1].garment_type in _ONE_PIECE_GARMENTS
-        ):
+        if folds(keep_specs[-1], keep_segments[-1], spec, seg):
             for name, value in spec.attribute_items():
                 if name != "garment_type":
                     _fill_missing(keep_specs[-1], (Attribute(name, value),), taxonomy)
@@ -1128,6 +1199,23 @@ def _merge_components(
         keep_segments.append(seg)
         keep_post.append(post)
     return keep_specs, keep_segments, keep_post
+
+
+def _has_strong_number(seg: _Segment) -> bool:
+    return any(it.kind == "num" and it.strong for it in seg.items)
+
+
+def _is_component(
+    prev_spec: GarmentSpec, prev_seg: _Segment, spec: GarmentSpec, seg: _Segment
+) -> bool:
+    """Whether the garment after "with" is a part of the one-piece garment before it."""
+    joined_by_with = bool(prev_seg.items) and prev_seg.items[-1].word == "with"
+    return (
+        joined_by_with
+        and not _has_strong_number(seg)
+        and spec.garment_type in _COMPONENT_GARMENTS
+        and prev_spec.garment_type in _ONE_PIECE_GARMENTS
+    )
 
 
 def _conflicts(first: GarmentSpec, second: GarmentSpec) -> bool:
@@ -1144,36 +1232,22 @@ def _conflicts(first: GarmentSpec, second: GarmentSpec) -> bool:
     return False
 
 
-def _merge_restatements(
-    specs: list[GarmentSpec],
-    segments: list[_Segment],
-    post_attrs: list[list[_Item]],
-    taxonomy: Taxonomy,
-) -> tuple[list[GarmentSpec], list[_Segment], list[list[_Item]]]:
-    """Fold "a coat? a tailored one" into one spec: a comma-joined "a ... one" that only
-    adds to the garment before it restates that garment; "a black dress, a white one"
-    (a clashing attribute) and "a dress and a white one" (a conjunction) stay two."""
-    keep_specs, keep_segments, keep_post = [specs[0]], [segments[0]], [post_attrs[0]]
-    for spec, seg, post in zip(specs[1:], segments[1:], post_attrs[1:], strict=True):
-        prev_items = keep_segments[-1].items
-        head = seg.items[seg.head] if seg.head is not None else None
-        if (
-            head is not None
-            and head.kind == "anaphor"
-            and prev_items
-            and prev_items[-1].word == ","
-            and not any(it.kind == "num" and it.strong for it in seg.items)
-            and not _conflicts(keep_specs[-1], spec)
-        ):
-            for name, value in spec.attribute_items():
-                if name != "garment_type":
-                    _fill_missing(keep_specs[-1], (Attribute(name, value),), taxonomy)
-            keep_post[-1] = keep_post[-1] + post
-            continue
-        keep_specs.append(spec)
-        keep_segments.append(seg)
-        keep_post.append(post)
-    return keep_specs, keep_segments, keep_post
+def _is_restatement(
+    prev_spec: GarmentSpec, prev_seg: _Segment, spec: GarmentSpec, seg: _Segment
+) -> bool:
+    """Whether "a tailored one" in "a coat? a tailored one" is that coat again: a
+    comma-joined "a ... one" that only adds to the garment before it restates that garment;
+    "a black dress, a white one" (a clashing attribute) and "a dress and a white one" (a
+    conjunction) stay two."""
+    head = seg.items[seg.head] if seg.head is not None else None
+    return (
+        head is not None
+        and head.kind == "anaphor"
+        and bool(prev_seg.items)
+        and prev_seg.items[-1].word == ","
+        and not _has_strong_number(seg)
+        and not _conflicts(prev_spec, spec)
+    )
 
 
 def _build_specs(items: list[_Item], taxonomy: Taxonomy) -> tuple[list[GarmentSpec], bool]:
@@ -1209,10 +1283,11 @@ def _build_specs(items: list[_Item], taxonomy: Taxonomy) -> tuple[list[GarmentSp
         post_attrs.append(post)
         specs.append(spec)
 
-    if len(specs) > 1:
-        specs, segments, post_attrs = _merge_components(specs, segments, post_attrs, taxonomy)
-    if len(specs) > 1:
-        specs, segments, post_attrs = _merge_restatements(specs, segments, post_attrs, taxonomy)
+    for folds in (_is_component, _is_restatement):
+        if len(specs) > 1:
+            specs, segments, post_attrs = _fold_into_previous(
+                specs, segments, post_attrs, taxonomy, folds
+            )
     if len(specs) > 1:
         # "5 dresses and skirts": a bare second garment shares the first one's quantity and
         # attributes.
@@ -1345,7 +1420,9 @@ class CommandParser:
 
     def __init__(self, taxonomy: Taxonomy | None = None) -> None:
         self.taxonomy = taxonomy or get_taxonomy()
-        protected = _FILLER | frozenset(_UNITS) | frozenset(_TENS) | {"dozen", "hundred"}
+        protected = (
+            _FILLER | frozenset(_UNITS) | frozenset(_TENS) | frozenset(_SCALES) | _SIGN_WORDS
+        ) | {"dozen"}
         self._fuzzy: FuzzyMatcher = self.taxonomy.fuzzy_matcher(_KEYWORDS, protected)
 
     # -- public ---------------------------------------------------------------------
@@ -1488,30 +1565,47 @@ class CommandParser:
             reply=reply,
         )
 
-    def _check_quantity(self, total: int, max_quantity: int) -> ParseError | None:
+    def _check_quantity(self, counts: Sequence[int], max_quantity: int) -> ParseError | None:
+        """Every garment's count must be positive, and together within the limit."""
+        if any(count < 1 for count in counts):
+            return ParseError(code="quantity_invalid", message="Ask for at least one image.")
+        total = sum(counts)
         if total > max_quantity:
             return ParseError(
                 code="quantity_too_large",
                 message=f"{total} is more than the {max_quantity} images allowed per command.",
             )
-        if total < 1:
-            return ParseError(code="quantity_invalid", message="Ask for at least one image.")
         return None
+
+    @staticmethod
+    def _drop_refused_counts(specs: Sequence[GarmentSpec], error: ParseError | None) -> None:
+        """A count below one is no spec quantity (GarmentSpec wants at least one, and a
+        stored parse is read back through it): the error carries the refusal."""
+        if error is not None and error.code == "quantity_invalid":
+            for spec in specs:
+                if spec.quantity is not None and spec.quantity < 1:
+                    spec.quantity = None
+
+    @staticmethod
+    def _refusal(error: ParseError, max_quantity: int) -> str:
+        if error.code == "quantity_too_large":
+            return f"That's too many: {error.message} Try {max_quantity} or fewer."
+        return f"I can only make a positive whole number of designs. {error.message}"
 
     def _generate(self, ctx: _Context, items: list[_Item], max_quantity: int) -> ParseResult:
         specs, explicit = _build_specs(items, self.taxonomy)
         for spec in specs:
             if spec.quantity is None:
                 spec.quantity = 1
-        total = sum(spec.quantity or 0 for spec in specs)
-        error = self._check_quantity(total, max_quantity)
+        error = self._check_quantity([spec.quantity or 0 for spec in specs], max_quantity)
+        self._drop_refused_counts(specs, error)
         strong_cue = bool(_GENERATE_RE.search(ctx.s))
         has_garment = any(spec.garment_type for spec in specs)
         attributes = sum(1 for spec in specs for _ in spec.attribute_items())
         base = 0.8 if strong_cue and has_garment else 0.7 if strong_cue or has_garment else 0.5
         target = Target(collection_name=_generation_collection(ctx.text))
         if error:
-            reply = f"That's too many: {error.message} Try {max_quantity} or fewer."
+            reply = self._refusal(error, max_quantity)
         else:
             reply = "On it: " + " and ".join(_describe(spec) for spec in specs) + "."
             if target.collection_name:
@@ -1561,9 +1655,10 @@ class CommandParser:
         ref = ctx.extracted.refs[0][0] if ctx.extracted.refs else "last"
         specs, explicit = _build_specs(items, self.taxonomy)
         spec = specs[0]
-        count = spec.quantity or 1
+        count = 1 if spec.quantity is None else spec.quantity  # "0 variations" is refused
         spec.quantity = count
-        error = self._check_quantity(count, max_quantity)
+        error = self._check_quantity([count], max_quantity)
+        self._drop_refused_counts(specs, error)
         changes = ", ".join(
             [v.replace("-", " ") for _, v in spec.attribute_items()]
             + [f"no {v.replace('-', ' ')}" for vs in spec.exclude.non_empty().values() for v in vs]
@@ -1571,7 +1666,7 @@ class CommandParser:
         source = {"last": "your last image", "last_outlier": "your last outlier",
                   "last_batch": "your last batch"}.get(ref, f"image {ref}")  # fmt: skip
         if error:
-            reply = f"That's too many: {error.message} Try {max_quantity} or fewer."
+            reply = self._refusal(error, max_quantity)
         else:
             plural = "variation" if count == 1 else "variations"
             reply = f"On it: {count} {plural} of {source}"
@@ -1733,8 +1828,10 @@ class CommandParser:
             for each in specs:
                 if each.quantity is None:
                     each.quantity = 1
-        total = sum(each.quantity or 0 for each in specs)
-        error = self._check_quantity(total, max_quantity) if total else None
+        # An update may leave the count alone; any count that is said is checked.
+        counts = [each.quantity for each in specs if each.quantity is not None]
+        error = self._check_quantity(counts, max_quantity) if counts else None
+        self._drop_refused_counts(specs, error)
         schedule = Schedule(
             action=action,
             time=clock,
@@ -1743,7 +1840,7 @@ class CommandParser:
         )
         when = f" at {clock}" if clock else ""
         if error:
-            reply = f"That's too many: {error.message} Try {max_quantity} or fewer."
+            reply = self._refusal(error, max_quantity)
         elif action == "create":
             what = " and ".join(_describe(each) for each in specs)
             reply = f"Nightly batch set: {what} every night{when}."

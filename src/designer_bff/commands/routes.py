@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from typing import Annotated
+import struct
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, UploadFile
 
-from designer_bff.commands.parser import EXAMPLES
+from designer_bff.auth.deps import UserDep
+from designer_bff.commands.models import VoiceCommand
 from designer_bff.commands.schemas import (
+    AttributeVocabulary,
     AudioCommandResult,
     CommandResult,
     ExamplesOut,
@@ -13,22 +16,59 @@ from designer_bff.commands.schemas import (
     HistoryPage,
     ProcessTextIn,
     TranscriptionOut,
+    VocabularyOut,
 )
 from designer_bff.commands.service import CommandService
-from designer_bff.core.deps import DbDep, UserDep
+from designer_bff.core.deps import DbDep, provide
 from designer_bff.core.errors import AppError
-from designer_bff.core.pagination import MAX_LIMIT
+from designer_bff.core.openapi import error_responses
+from designer_bff.core.pagination import PageParams, newest_first_format, page_params
+from designer_bff.garments.spec import ATTRIBUTES
+from designer_bff.garments.taxonomy import get_taxonomy
 from designer_bff.speech import Transcript
 
 router = APIRouter(prefix="/api/voice", tags=["commands"])
 
+
+def _tiny_wav(samples: int = 80) -> str:
+    """10 ms of near-silence as 8-bit 8 kHz WAV, every byte ASCII: an upload example the
+    document can carry as text (and a fuzzer can send as it is)."""
+    header = (
+        b"RIFF"
+        + struct.pack("<I", 36 + samples)
+        + b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 8000, 1, 8)
+        + b"data"
+        + struct.pack("<I", samples)
+    )
+    return (header + b"\x7f" * samples).decode("ascii")
+
+
 AudioUpload = Annotated[
-    UploadFile, File(description="wav, webm/opus, ogg, mp3 or m4a; at most 10 MB and 60 s")
+    UploadFile,
+    File(
+        description="wav, webm/opus, ogg, mp3, m4a or flac audio; at most 10 MB and 60 s",
+        examples=[_tiny_wav()],
+        # Bytes of an audio file (FastAPI's default says only "octet-stream").
+        json_schema_extra={"format": "binary", "contentMediaType": "audio/*"},
+    ),
 ]
 
 
-def _service(request: Request) -> CommandService:
-    return request.app.state.services.commands
+CommandsDep = Annotated[CommandService, Depends(provide(CommandService))]
+
+# What speech recognition can answer, beside the rules every upload follows.
+_SPEECH_ERRORS = error_responses(
+    {
+        413: "`audio_too_large` or `audio_too_long`: over 10 MB or 60 s of audio",
+        415: "`unsupported_media_type`: not wav, webm/opus, ogg, mp3, m4a or flac audio, "
+        "or audio that does not decode",
+        502: "`speech_provider_error`: the speech service failed",
+        503: "`speech_unavailable` or `speech_rate_limited`: speech recognition cannot "
+        "serve now (not configured, or the upstream service is limiting us)",
+        504: "`speech_provider_timeout`: the speech service did not answer in time",
+    }
+)
 
 
 async def _read_upload(service: CommandService, audio: UploadFile) -> bytes:
@@ -45,35 +85,48 @@ async def _read_upload(service: CommandService, audio: UploadFile) -> bytes:
 
 @router.post("/process-text", response_model=CommandResult)
 async def process_text(
-    body: ProcessTextIn, request: Request, db: DbDep, current: UserDep
+    body: ProcessTextIn, service: CommandsDep, db: DbDep, current: UserDep
 ) -> CommandResult:
     """Understand a typed command and act on it (unless `dry_run`)."""
-    return await _service(request).process(db, current.id, body.command, dry_run=body.dry_run)
+    return await service.process(db, current.id, body.command, dry_run=body.dry_run)
 
 
-@router.post("/transcribe", response_model=TranscriptionOut)
-async def transcribe(audio: AudioUpload, request: Request, current: UserDep) -> TranscriptionOut:
-    """Speech to text, plus how the text would be understood (nothing is stored or done)."""
-    service = _service(request)
+@router.post("/transcribe", response_model=TranscriptionOut, responses=_SPEECH_ERRORS)
+async def transcribe(
+    audio: AudioUpload, service: CommandsDep, db: DbDep, current: UserDep
+) -> TranscriptionOut:
+    """Speech to text, plus how the text would be understood (nothing is stored or done;
+    a remote recogniser's call is still charged)."""
     transcript = await service.transcribe(await _read_upload(service, audio))
+    await service.charge_transcription(db, current.id, transcript)
     return _transcription(
-        transcript, service.parse(transcript.transcript) if transcript.transcript.strip() else None
+        transcript,
+        service.parse(transcript.transcript).to_dict() if transcript.transcript.strip() else None,
     )
 
 
-@router.post("/process-audio", response_model=AudioCommandResult)
+@router.post(
+    "/process-audio",
+    response_model=AudioCommandResult,
+    responses=_SPEECH_ERRORS,
+)
 async def process_audio(
-    audio: AudioUpload, request: Request, db: DbDep, current: UserDep
+    audio: AudioUpload, service: CommandsDep, db: DbDep, current: UserDep
 ) -> AudioCommandResult:
-    """Speech to text, then processed like /process-text (the original guide's call)."""
-    service = _service(request)
+    """Speech to text, then processed like /process-text (the original guide's call).
+    Audio with no words in it answers `error.code` `no_speech` in the result."""
     data = await _read_upload(service, audio)
     transcript = await service.transcribe(data)
-    if not transcript.transcript.strip():
-        raise AppError("No speech was recognised in the audio.", code="no_speech", status_code=422)
-    result = await service.process(
-        db, current.id, transcript.transcript, transcript=transcript, audio_bytes=len(data)
-    )
+    if transcript.transcript.strip():
+        result = await service.process(
+            db, current.id, transcript.transcript, transcript=transcript, audio_bytes=len(data)
+        )
+    else:
+        # Audio without words is answered like any command not understood (a reply, not a
+        # failed request), and nothing is stored or done.
+        await service.charge_transcription(db, current.id, transcript)
+        result = await service.process(db, current.id, "", dry_run=True)
+        result.error = {"code": "no_speech", "message": "No speech was recognised in the audio."}
     return AudioCommandResult(
         **result.model_dump(),
         transcript=transcript.transcript,
@@ -83,7 +136,7 @@ async def process_audio(
     )
 
 
-def _transcription(t: Transcript, parse: dict | None) -> TranscriptionOut:
+def _transcription(t: Transcript, parse: dict[str, Any] | None) -> TranscriptionOut:
     return TranscriptionOut(
         transcript=t.transcript,
         language=t.language,
@@ -95,24 +148,33 @@ def _transcription(t: Transcript, parse: dict | None) -> TranscriptionOut:
 
 @router.get("/history", response_model=HistoryPage)
 async def history(
-    request: Request,
+    service: CommandsDep,
     db: DbDep,
     current: UserDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    page: Annotated[PageParams, page_params(newest_first_format(VoiceCommand), 50)],
 ) -> HistoryPage:
     """My commands, newest first."""
-    rows, next_cursor = await _service(request).history(db, current.id, limit=limit, cursor=cursor)
+    rows, next_cursor = await service.history(db, current.id, limit=page.limit, cursor=page.cursor)
     return HistoryPage(
         items=[HistoryItem.model_validate(r, from_attributes=True) for r in rows],
         next_cursor=next_cursor,
     )
 
 
-@router.get("/examples", response_model=ExamplesOut)
-async def examples(request: Request, current: UserDep) -> ExamplesOut:
-    """Commands to try, each with the intent it shows."""
-    service = _service(request)
-    return ExamplesOut(
-        examples=[{"command": text, "intent": service.parse(text)["intent"]} for text in EXAMPLES]
+@router.get("/vocabulary", response_model=VocabularyOut)
+async def vocabulary(current: UserDep) -> VocabularyOut:
+    """The taxonomy's canonical values per spec attribute: what a command, a spec or a
+    gallery filter can name (synonyms and typos are understood in commands too)."""
+    taxonomy = get_taxonomy()
+    return VocabularyOut(
+        attributes=[
+            AttributeVocabulary(field=a.field, multi=a.multi, values=list(taxonomy.values(a.field)))
+            for a in ATTRIBUTES
+        ]
     )
+
+
+@router.get("/examples", response_model=ExamplesOut)
+async def examples(service: CommandsDep, current: UserDep) -> ExamplesOut:
+    """Commands to try, each with the intent it shows (only what this server can do)."""
+    return ExamplesOut(examples=service.examples())

@@ -2,14 +2,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, AliasPath, BaseModel, Field
+
+InterpretedBy = Literal["rules", "openai"]
+_INTERPRETED_BY = (
+    "What understood the command: `rules` (the rule parser) or `openai` (a model's reading "
+    "of a command the rules were unsure of, checked against the taxonomy)."
+)
 
 
 class ProcessTextIn(BaseModel):
     command: str = Field(min_length=1, max_length=2000, description="What the designer said.")
-    dry_run: bool = Field(default=False, description="Parse only: nothing is stored or done.")
+    # Strict: 0, "false" or "no" must not quietly decide whether a command is carried out.
+    dry_run: bool = Field(
+        default=False,
+        strict=True,
+        description="Parse only: no command is stored and nothing is done (a model asked "
+        "to read an unclear command is still charged: the call was made).",
+    )
 
 
 class CommandResult(BaseModel):
@@ -22,6 +34,7 @@ class CommandResult(BaseModel):
     reply: str
     job_id: uuid.UUID | None = None
     error: dict[str, Any] | None = None
+    interpreted_by: InterpretedBy = Field(default="rules", description=_INTERPRETED_BY)
     processing_time_ms: float
 
 
@@ -50,6 +63,14 @@ class HistoryItem(BaseModel):
     error_code: str | None
     job_id: uuid.UUID | None
     parse: dict[str, Any]
+    # Kept in the command's result (`result.interpretation.by`); older commands: rules.
+    interpreted_by: InterpretedBy = Field(
+        default="rules",
+        validation_alias=AliasChoices(
+            AliasPath("result", "interpretation", "by"), "interpreted_by"
+        ),
+        description=_INTERPRETED_BY,
+    )
     processing_time_ms: float
     speech_provider: str | None
     audio_duration_s: float | None
@@ -63,3 +84,13 @@ class HistoryPage(BaseModel):
 
 class ExamplesOut(BaseModel):
     examples: list[dict[str, str]]
+
+
+class AttributeVocabulary(BaseModel):
+    field: str = Field(description="The garment spec's attribute (garment_type, colors ...).")
+    multi: bool = Field(description="Whether a spec holds a list of these (colors) or one.")
+    values: list[str] = Field(description="Its canonical values, as specs and filters use them.")
+
+
+class VocabularyOut(BaseModel):
+    attributes: list[AttributeVocabulary]

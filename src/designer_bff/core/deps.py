@@ -1,72 +1,52 @@
-"""FastAPI dependencies shared by every feature: services, a database session, the
-current user (Bearer access token) and the admin guard."""
+"""Typed FastAPI dependencies for the replaceable parts and services.
+
+The wiring (`services.py`) registers each instance under its type when the app starts;
+a route names what it needs as `Annotated[X, Depends(provide(X))]` (usually through an
+alias such as `DbDep`), so no route reaches into the app's state and `core` imports no
+feature."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import cache
+from typing import Annotated, Any, TypeVar, cast
 
-import structlog
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from designer_bff.auth.models import ROLE_ADMIN, User
-from designer_bff.core.errors import Forbidden, Unauthorized
-from designer_bff.services import Services
+T = TypeVar("T")
 
-_bearer = HTTPBearer(auto_error=False)
+REGISTRY_ATTR = "registry"
 
 
-async def get_services(request: Request) -> Services:
-    # async: a plain def dependency would be run in the thread pool on every request.
-    return request.app.state.services
+def install_registry(app_state: Any, registry: dict[type, object]) -> None:
+    setattr(app_state, REGISTRY_ATTR, registry)
 
 
-async def get_db(
-    services: Annotated[Services, Depends(get_services)],
-) -> AsyncIterator[AsyncSession]:
-    async with services.sessionmaker() as session:
+@cache  # one callable per type: FastAPI caches a dependency per request by its callable
+def provide(kind: type[T]) -> Callable[[Request], Awaitable[T]]:
+    async def dependency(request: Request) -> T:
+        # async: a plain def dependency would be run in the thread pool on every request.
+        registry: dict[type, object] = getattr(request.app.state, REGISTRY_ATTR)
+        try:
+            return cast(T, registry[kind])
+        except KeyError:
+            raise LookupError(f"no {kind.__name__} is wired into this app") from None
+
+    dependency.__name__ = f"provide_{kind.__name__}"
+    return dependency
+
+
+SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(provide(async_sessionmaker))]
+
+
+async def get_db(sessionmaker: SessionmakerDep) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
         yield session
-
-
-@dataclass(frozen=True)
-class CurrentUser:
-    user: User
-    session_id: uuid.UUID
-
-    @property
-    def id(self) -> uuid.UUID:
-        return self.user.id
-
-
-async def current_user(
-    request: Request,
-    services: Annotated[Services, Depends(get_services)],
-    db: Annotated[AsyncSession, Depends(get_db)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> CurrentUser:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
-    user, session_id = await services.auth.authenticate(db, credentials.credentials)
-    request.state.user_id = str(user.id)
-    structlog.contextvars.bind_contextvars(user_id=str(user.id))
-    return CurrentUser(user, session_id)
-
-
-async def require_admin(user: Annotated[CurrentUser, Depends(current_user)]) -> CurrentUser:
-    if user.user.role != ROLE_ADMIN:
-        raise Forbidden("This action needs an administrator account.", code="admin_required")
-    return user
 
 
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
 DbDep = Annotated[AsyncSession, Depends(get_db)]
-UserDep = Annotated[CurrentUser, Depends(current_user)]
-AdminDep = Annotated[CurrentUser, Depends(require_admin)]

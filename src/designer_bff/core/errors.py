@@ -12,6 +12,10 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
+from pydantic import BaseModel, Field
+from sqlalchemy.orm.exc import StaleDataError
+from starlette._utils import get_route_path
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger("designer_bff.errors")
@@ -69,9 +73,20 @@ class TooManyRequests(AppError):
     code = "too_many_requests"
 
 
-class ServiceUnavailable(AppError):
-    status_code = 503
-    code = "service_unavailable"
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. `not_found`.")
+    message: str = Field(description="What went wrong, for a person.")
+    details: Any = Field(
+        default=None,
+        description="More about it when there is more: for validation errors a list of "
+        "`{field, message, type}`; otherwise an object or null.",
+    )
+
+
+class ErrorOut(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorDetail
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -108,6 +123,18 @@ def _clean_validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any
     return cleaned
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers. Starlette's own 405 names only the
+    first route whose path matched, though several routes (GET and DELETE ...) may share it."""
+    path = get_route_path(request.scope)
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        regex = getattr(route, "path_regex", None)
+        if route.methods and regex is not None and regex.match(path):
+            methods |= route.methods
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
@@ -129,12 +156,23 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "validation_error", message, details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if exc.status_code == 404 and message == "Not Found":
             message = "No such resource."
-        return error_response(exc.status_code, code, message, None, getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            allowed = allowed_methods(request)
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+            message = f"{request.method} is not allowed here; use {', '.join(allowed)}."
+        return error_response(exc.status_code, code, message, None, headers)
+
+    @app.exception_handler(StaleDataError)
+    async def _gone(_request: Request, _exc: StaleDataError) -> JSONResponse:
+        # The row being changed was deleted by another request meanwhile (SQLite has no
+        # row locks to stop that): what the path names is gone.
+        return error_response(404, "not_found", "It was deleted meanwhile.")
 
     @app.exception_handler(Exception)
     async def _unhandled(_request: Request, exc: Exception) -> JSONResponse:

@@ -8,11 +8,34 @@ import sys
 from typing import Any
 
 import structlog
+from structlog.typing import EventDict, WrappedLogger
 
 _SECRET_KEYS = re.compile(
     r"pass(word)?|secret|token|authorization|api[_-]?key|cookie|refresh", re.IGNORECASE
 )
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE)
+# Credentials recognised by their shape wherever a message carries them (uvicorn and
+# websockets print raw request lines; a client may put a token in any header):
+# access tokens (JWTs), refresh tokens, secret-named query parameters, and the share
+# token of /api/shared/{token} paths (the route template itself is kept).
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_REFRESH = re.compile(r"\brt_[A-Za-z0-9_-]+")
+_SECRET_PARAM = re.compile(
+    r"([?&;][^=&#\s\"'<>]*(?:token|secret|pass(?:word)?|api[_-]?key|auth|sig(?:nature)?"
+    r"|credential|code|session)[^=&#\s\"'<>]*=)[^&#\s\"'<>]*",
+    re.IGNORECASE,
+)
+_SHARE_PATH = re.compile(r"(/shared/)(?!\{)[^/?#\s\"'<>]+")
+_REDACTED = "[redacted]"
+
+
+def redact_text(text: str) -> str:
+    """The text with every token-shaped value and secret query parameter replaced."""
+    text = _BEARER.sub(r"\1" + _REDACTED, text)
+    text = _SECRET_PARAM.sub(r"\1" + _REDACTED, text)
+    text = _SHARE_PATH.sub(r"\1" + _REDACTED, text)
+    text = _JWT.sub(_REDACTED, text)
+    return _REFRESH.sub("rt_" + _REDACTED, text)
 
 
 def _scrub(value: Any) -> Any:
@@ -24,11 +47,11 @@ def _scrub(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_scrub(v) for v in value]
     if isinstance(value, str):
-        return _BEARER.sub(r"\1[redacted]", value)
+        return redact_text(value)
     return value
 
 
-def redact_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
     """Never let a password or token reach a log line, whatever a caller passes."""
     for key in list(event_dict):
         if key == "event":
@@ -55,11 +78,15 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+    # Every record, ours and other libraries' (uvicorn's included), passes this one
+    # formatter; redaction runs again once tracebacks are text, since exception messages
+    # can quote a token.
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            redact_secrets,
             renderer,
         ],
     )
@@ -74,5 +101,8 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         logging.getLogger(name).propagate = True
     # Alembic announces every plugin it loads at INFO; keep only its warnings.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # aiosqlite's debug lines print every SQL statement with its parameters (share
+    # tokens, emails, password hashes).
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     logging.getLogger("uvicorn.access").handlers[:] = []
     logging.getLogger("uvicorn.access").propagate = False

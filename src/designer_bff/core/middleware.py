@@ -62,14 +62,7 @@ class RequestContextMiddleware:
 
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._send_error(
-                send,
-                request_id,
-                413,
-                "payload_too_large",
-                f"Request body exceeds {self.max_body_bytes} bytes.",
-                path,
-            )
+            await self._send_too_large(send, request_id, path)
             self._finish(scope, 413, start)
             return
 
@@ -109,14 +102,7 @@ class RequestContextMiddleware:
         except BodyTooLarge:
             if not state["started"]:
                 state["status"] = 413
-                await self._send_error(
-                    send,
-                    request_id,
-                    413,
-                    "payload_too_large",
-                    f"Request body exceeds {self.max_body_bytes} bytes.",
-                    path,
-                )
+                await self._send_too_large(send, request_id, path)
         except Exception:
             log.exception("unhandled_error", path=path)
             if not state["started"]:
@@ -141,6 +127,16 @@ class RequestContextMiddleware:
         if b"content-security-policy" not in present and not path.startswith("/docs"):
             hdrs.append((b"content-security-policy", _CSP))
 
+    async def _send_too_large(self, send: Send, request_id: str, path: str) -> None:
+        await self._send_error(
+            send,
+            request_id,
+            413,
+            "payload_too_large",
+            f"Request body exceeds {self.max_body_bytes} bytes.",
+            path,
+        )
+
     async def _send_error(
         self, send: Send, request_id: str, status: int, code: str, message: str, path: str
     ) -> None:
@@ -156,7 +152,9 @@ class RequestContextMiddleware:
     def _finish(self, scope: Scope, status: int, start: float) -> None:
         elapsed = time.perf_counter() - start
         route = scope.get("route")
-        template = getattr(route, "path", None) or "<unmatched>"
+        # path_format: the template without convertors ({image_id}, not {image_id:uuid}).
+        template = getattr(route, "path_format", None) or getattr(route, "path", None)
+        template = template or "<unmatched>"
         method = scope.get("method", "")
         self.metrics.observe(method, template, status, elapsed)
         user_id = scope.get("state", {}).get("user_id")

@@ -1,15 +1,22 @@
-"""Opaque keyset cursors: (timestamp, id) of the last row seen, so pages stay stable
-while new rows arrive (no offsets that shift)."""
+"""Keyset cursors: the sort key of the last row seen, so pages stay stable while new rows
+arrive (no offsets that shift). One codec for every listing.
+
+A cursor is text of a shape its listing's pattern states exactly (the OpenAPI document
+carries the pattern), so that every string the pattern admits is a position in that listing:
+`{listing}.{field}.{field}...`, with times as microseconds since 1970 UTC, ids as 32 hex
+digits and whole numbers as bounded digits. A cursor of another listing, or anything else,
+does not match and is refused (400 invalid_cursor); nothing in one can overflow a column or
+a date, because the pattern bounds every field."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+import re
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from fastapi import Depends, Query
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +25,7 @@ from designer_bff.core.errors import AppError
 T = TypeVar("T")
 
 MAX_LIMIT = 200
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class InvalidCursor(AppError):
@@ -25,83 +33,102 @@ class InvalidCursor(AppError):
     code = "invalid_cursor"
 
 
-def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:
-    raw = json.dumps([created_at.isoformat(), str(row_id)], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+KeyValue = datetime | uuid.UUID | int
+
+# The fields of a cursor, by the pattern each is written in. Every match is a value the
+# column can hold: 16 digits of microseconds reach year 2286, positions stay below 2**31.
+TIME = "[0-9]{1,16}"  # microseconds since 1970 UTC
+ID = "[0-9a-f]{32}"  # a UUID's hex digits
+RATING = "[0-5]"  # 0 (none) to 5
+POSITION = "[0-9]{1,9}"  # a place in a collection
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        stamp, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        created_at = datetime.fromisoformat(stamp)
-        if created_at.tzinfo is None:
-            raise ValueError("naive timestamp")
-        return created_at, uuid.UUID(row_id)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
-        raise InvalidCursor("The cursor is not valid; start again without one.") from exc
+@dataclass(frozen=True)
+class CursorFormat:
+    """One listing's cursor: `listing` names it, `fields` are its sort key's parts."""
 
+    listing: str
+    fields: tuple[str, ...]
 
-# -- keysets of any shape ------------------------------------------------------------------
-# A cursor names the ordering it belongs to, so a cursor from one sort is refused by another
-# instead of silently skipping rows. Values: datetimes (aware), UUIDs, ints and strings.
+    @property
+    def pattern(self) -> str:
+        parts = [re.escape(self.listing), *self.fields]
+        return "^" + r"\.".join(parts) + "$"
 
-KeyValue = datetime | uuid.UUID | int | str
-
-
-def encode_keyset(kind: str, *values: KeyValue) -> str:
-    parts: list[object] = [kind]
-    for value in values:
-        if isinstance(value, datetime):
-            parts.append({"t": value.isoformat()})
-        elif isinstance(value, uuid.UUID):
-            parts.append({"u": str(value)})
-        else:
-            parts.append(value)
-    raw = json.dumps(parts, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_keyset(cursor: str, kind: str, shape: tuple[type, ...]) -> list[KeyValue]:
-    """The values of a cursor made by encode_keyset(kind, ...) with types `shape`."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        parts = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(parts, list) or parts[:1] != [kind] or len(parts) != len(shape) + 1:
-            raise ValueError("cursor of another listing")
-        values: list[KeyValue] = []
-        for want, part in zip(shape, parts[1:], strict=True):
-            if want is datetime:
-                stamp = datetime.fromisoformat(part["t"])
-                if stamp.tzinfo is None:
-                    raise ValueError("naive timestamp")
-                values.append(stamp)
-            elif want is uuid.UUID:
-                values.append(uuid.UUID(part["u"]))
-            elif want is int and isinstance(part, int) and not isinstance(part, bool):
-                values.append(part)
-            elif want is str and isinstance(part, str):
-                values.append(part)
+    def encode(self, *values: KeyValue) -> str:
+        out = [self.listing]
+        for kind, value in zip(self.fields, values, strict=True):
+            if kind == TIME:
+                assert isinstance(value, datetime)
+                out.append(str((value.astimezone(UTC) - _EPOCH) // timedelta(microseconds=1)))
+            elif kind == ID:
+                assert isinstance(value, uuid.UUID)
+                out.append(value.hex)
             else:
-                raise ValueError("bad cursor value")
+                out.append(str(int(value)))  # type: ignore[arg-type]
+        return ".".join(out)
+
+    def decode(self, cursor: str) -> list[KeyValue]:
+        if not re.fullmatch(self.pattern[1:-1], cursor):
+            raise InvalidCursor("The cursor is not valid; start again without one.")
+        values: list[KeyValue] = []
+        for kind, text in zip(self.fields, cursor.split(".")[1:], strict=True):
+            if kind == TIME:
+                values.append(_EPOCH + timedelta(microseconds=int(text)))
+            elif kind == ID:
+                values.append(uuid.UUID(hex=text))
+            else:
+                values.append(int(text))
         return values
-    except (
-        ValueError,
-        TypeError,
-        KeyError,
-        binascii.Error,
-        json.JSONDecodeError,
-        UnicodeDecodeError,
-    ) as exc:
-        raise InvalidCursor("The cursor is not valid; start again without one.") from exc
+
+
+def cursor_field(fmt: CursorFormat, **kwargs: Any) -> Any:
+    """The `cursor` parameter of a listing, its exact shape stated in the document."""
+    return Query(
+        max_length=500,
+        description="`next_cursor` of the page before; the pattern is exact, anything "
+        "else is refused as `invalid_cursor`.",
+        json_schema_extra={"pattern": fmt.pattern},
+        **kwargs,
+    )
+
+
+@dataclass(frozen=True)
+class PageParams:
+    """A listing's `limit` and `cursor` query parameters."""
+
+    limit: int
+    cursor: str | None
+
+
+def page_params(fmt: CursorFormat, default_limit: int) -> Any:
+    """`limit` and `cursor` of a listing whose cursors are `fmt`, as one dependency."""
+
+    # Defaults, not Annotated: the annotations are strings (PEP 563), and FastAPI could
+    # not resolve a closure's `fmt` in them.
+    async def params(
+        limit: int = Query(default_limit, ge=1, le=MAX_LIMIT),
+        cursor: str | None = cursor_field(fmt, default=None),
+    ) -> PageParams:
+        return PageParams(limit, cursor)
+
+    return Depends(params)
+
+
+def newest_first_format(model: Any) -> CursorFormat:
+    """The cursor of a listing of `model`'s rows newest first: its table names it."""
+    return CursorFormat(model.__tablename__, (TIME, ID))
 
 
 async def newest_first_page(
-    db: AsyncSession, stmt: Select[tuple[T]], model: Any, *, limit: int, cursor: str | None
+    db: AsyncSession, stmt: Select[T], model: Any, *, limit: int, cursor: str | None
 ) -> tuple[list[T], str | None]:
-    """One page of `stmt`'s rows, newest first by (created_at, id), after `cursor`."""
-    if cursor:
-        created_at, row_id = decode_cursor(cursor)
+    """One page of `stmt`'s rows (`select(Model)`), newest first by (created_at, id),
+    after `cursor`. Its cursors name the table, so one listing's cursor is refused by
+    another."""
+    fmt = newest_first_format(model)
+    if cursor is not None:  # "" is not a cursor either
+        created_at, row_id = fmt.decode(cursor)
         stmt = stmt.where(
             or_(
                 model.created_at < created_at,
@@ -114,4 +141,4 @@ async def newest_first_page(
         return rows, None
     rows = rows[:limit]
     last: Any = rows[-1]
-    return rows, encode_cursor(last.created_at, last.id)
+    return rows, fmt.encode(last.created_at, last.id)

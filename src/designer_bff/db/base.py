@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Annotated, Any, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, func
+from sqlalchemy import JSON, CursorResult, DateTime, ForeignKey, MetaData, Result, Uuid, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -53,6 +54,14 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
+# The two columns nearly every table starts with, declared once (SQLAlchemy's Annotated
+# column types): a random UUID key, and the owning designer (gone with their account).
+UUIDKey = Annotated[uuid.UUID, mapped_column(Uuid(), primary_key=True, default=new_id)]
+OwnerId = Annotated[
+    uuid.UUID, mapped_column(Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+]
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -64,3 +73,8 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow, server_default=func.now(), nullable=False
     )
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (a compare-and-set tells whether it won)."""
+    return cast(CursorResult[Any], result).rowcount

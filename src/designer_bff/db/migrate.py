@@ -11,6 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from designer_bff.db.session import secure_sqlite_file
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -30,6 +32,7 @@ def current_revision(url: str) -> str | None:
     """The database's revision, read through the async driver in a private event loop."""
 
     async def _read() -> str | None:
+        secure_sqlite_file(url)  # connecting creates a missing SQLite file
         engine = create_async_engine(url)
         try:
             async with engine.connect() as conn:
@@ -44,10 +47,8 @@ def current_revision(url: str) -> str | None:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply pending migrations. Must not be called from inside a running event loop."""
-    if url.startswith("sqlite"):
-        db_path = url.split("///", 1)[-1]
-        if db_path and db_path != ":memory:":
-            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    # Creates the folder and an owner-only file before Alembic's engine would create it.
+    secure_sqlite_file(url)
     command.upgrade(alembic_config(url), revision)
 
 

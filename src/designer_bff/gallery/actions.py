@@ -9,31 +9,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from designer_bff.commands.service import ActionOutcome, CommandService
-from designer_bff.gallery.models import Collection
+from designer_bff.collections.models import Collection
+from designer_bff.collections.service import name_key
+from designer_bff.commands.parser import ParseResult, Target
+from designer_bff.commands.service import ActionOutcome, CommandService, count_designs
 from designer_bff.gallery.schemas import GalleryFilters
 from designer_bff.gallery.service import GalleryService
+from designer_bff.garments.spec import TAG_FILTERS
 
 # Parser filter (spec field) -> gallery filter.
-_FILTERS = {
-    "garment_type": "garment_type",
-    "silhouette": "silhouette",
-    "length": "length",
-    "neckline": "neckline",
-    "sleeve": "sleeve",
-    "styles": "style",
-    "colors": "color",
-    "patterns": "pattern",
-    "fabrics": "fabric",
-    "occasions": "occasion",
-    "seasons": "season",
-}
+_FILTERS = {"garment_type": "garment_type", **{f: tag for tag, f in TAG_FILTERS.items()}}
 
 
-def filters_from_target(target: dict[str, Any]) -> GalleryFilters:
+def filters_from_target(target: Target) -> GalleryFilters:
     """The gallery filters a parsed command's target describes (exclusions and palettes
     have no gallery filter and are left out)."""
-    given = target.get("filters") or {}
+    given = target.filters
     values: dict[str, Any] = {}
     if given.get("is_outlier"):
         values["is_outlier"] = True
@@ -43,28 +34,22 @@ def filters_from_target(target: dict[str, Any]) -> GalleryFilters:
         value = given.get(name)
         if value:
             values[param] = value if isinstance(value, list) else [value]
-    time_range = target.get("time_range") or {}
-    if time_range.get("start"):
-        values["date_from"] = date.fromisoformat(time_range["start"]).isoformat()
-    if time_range.get("end"):
-        values["date_to"] = date.fromisoformat(time_range["end"]).isoformat()
+    time_range = target.time_range
+    if time_range is not None and time_range.start:
+        values["date_from"] = date.fromisoformat(time_range.start).isoformat()
+    if time_range is not None and time_range.end:
+        values["date_to"] = date.fromisoformat(time_range.end).isoformat()
     return GalleryFilters.model_validate(values)
-
-
-def _designs(n: int) -> str:
-    return f"{n} design" if n == 1 else f"{n} designs"
 
 
 def register_gallery_actions(commands: CommandService, gallery: GalleryService) -> None:
     async def show(
-        db: AsyncSession, user_id: uuid.UUID, command_id: uuid.UUID, parsed: dict[str, Any]
+        db: AsyncSession, user_id: uuid.UUID, command_id: uuid.UUID, parsed: ParseResult
     ) -> ActionOutcome:
-        target = parsed.get("target") or {}
+        target = parsed.target
         filters = filters_from_target(target)
-        name = target.get("collection_name")
+        name = target.collection_name
         if name:
-            from designer_bff.collections.service import name_key
-
             collection = await db.scalar(
                 select(Collection).where(
                     Collection.user_id == user_id, Collection.name_key == name_key(name)
@@ -77,7 +62,7 @@ def register_gallery_actions(commands: CommandService, gallery: GalleryService) 
                 )
             filters = filters.model_copy(update={"collection_id": collection.id})
         count = await gallery.count(db, user_id, filters)
-        reply = parsed["reply"].rstrip(". ") + f" ({_designs(count)})."
+        reply = parsed.reply.rstrip(". ") + f" ({count_designs(count)})."
         return ActionOutcome(
             reply=reply,
             result={"gallery_query": filters.query_dict(), "url": filters.url(), "count": count},

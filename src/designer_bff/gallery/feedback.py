@@ -12,13 +12,14 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from designer_bff.commands.spec import ATTRIBUTE_FIELDS
 from designer_bff.db.base import utcnow
-from designer_bff.gallery.models import Image, ImageFeedback
-from designer_bff.gallery.service import GalleryService
+from designer_bff.db.retry import retry_on_conflict
+from designer_bff.designs.models import Image
+from designer_bff.designs.service import get_designs
+from designer_bff.gallery.models import ImageFeedback, Reaction
+from designer_bff.garments.spec import BY_FIELD
 from designer_bff.learning.models import LearningEvent
 
 log = structlog.get_logger("designer_bff.feedback")
@@ -31,7 +32,6 @@ _EMPTY: dict[str, Any] = {
     "comment": None,
     "tags": [],
 }
-_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -47,32 +47,20 @@ class FeedbackChange:
 def credited_attributes(image: Image) -> dict[str, Any]:
     """The spec attributes a verdict on this design credits: the resolved spec (what was
     really drawn) when there is one."""
-    spec = image.spec or {}
-    resolved = spec.get("resolved") if isinstance(spec.get("resolved"), dict) else None
-    source = resolved or spec
+    spec = image.drawn_spec
+    if spec.garment_type is None and image.garment_type:
+        spec.garment_type = image.garment_type
     out: dict[str, Any] = {}
-    for name in ATTRIBUTE_FIELDS:
-        value = source.get(name)
-        if isinstance(value, list):
-            value = [v for v in value if isinstance(v, str) and v]
-        if value:
+    for name, value in spec.attribute_items():
+        if BY_FIELD[name].multi:
+            out.setdefault(name, []).append(value)
+        else:
             out[name] = value
-    if "garment_type" not in out and image.garment_type:
-        out["garment_type"] = image.garment_type
     return out
 
 
 def _state(row: ImageFeedback | None) -> dict[str, Any]:
-    if row is None:
-        return dict(_EMPTY, tags=[])
-    return {
-        "is_outlier": row.is_outlier,
-        "is_favorite": row.is_favorite,
-        "reaction": row.reaction,
-        "rating": row.rating,
-        "comment": row.comment,
-        "tags": list(row.tags or []),
-    }
+    return dict(_EMPTY, tags=[]) if row is None else row.verdict()
 
 
 def _next_state(before: dict[str, Any], change: FeedbackChange) -> dict[str, Any]:
@@ -92,7 +80,7 @@ def _next_state(before: dict[str, Any], change: FeedbackChange) -> dict[str, Any
         after["is_outlier"] = True
     elif kind == "favorite":
         after["is_favorite"] = True
-    elif kind in ("like", "dislike"):
+    elif kind in (Reaction.LIKE, Reaction.DISLIKE):
         after["reaction"] = kind
     if "rating" in change.values:
         after["rating"] = change.values["rating"]
@@ -135,9 +123,6 @@ def feedback_out(image: Image, state: dict[str, Any], updated_at: datetime | Non
 
 
 class FeedbackService:
-    def __init__(self, gallery: GalleryService) -> None:
-        self.gallery = gallery
-
     async def apply(
         self,
         db: AsyncSession,
@@ -147,24 +132,13 @@ class FeedbackService:
     ) -> tuple[int, list[dict[str, Any]]]:
         """Apply one change to each design (all mine, or 404 and nothing changes).
         Returns (designs whose feedback changed, the feedback of each)."""
-        for attempt in range(_ATTEMPTS):
-            try:
-                return await self._apply(db, user_id, image_ids, change)
-            except IntegrityError:
-                # Another request created the same (user, image) row first: read it again.
-                await db.rollback()
-                if attempt == _ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
+        # Another request may create the same (user, image) row first: then read it again.
+        return await retry_on_conflict(db, lambda: self._apply(db, user_id, image_ids, change))
 
     async def _apply(
-        self,
-        db: AsyncSession,
-        user_id: uuid.UUID,
-        image_ids: Sequence[uuid.UUID],
-        change: FeedbackChange,
+        self, db: AsyncSession, user_id: uuid.UUID, ids: Sequence[uuid.UUID], change: FeedbackChange
     ) -> tuple[int, list[dict[str, Any]]]:
-        images = await self.gallery.get_many(db, user_id, image_ids, for_update=True)
+        images = await get_designs(db, user_id, ids, for_update=True)
         rows = {
             r.image_id: r
             for r in (

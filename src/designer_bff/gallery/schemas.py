@@ -2,34 +2,36 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic import model_validator as _model_validator
 
-from designer_bff.core.pagination import MAX_LIMIT
+from designer_bff.core.errors import AppError
+from designer_bff.core.fields import NOT_BLANK, whole_floats
+from designer_bff.core.pagination import ID, MAX_LIMIT, POSITION, RATING, TIME, CursorFormat
+from designer_bff.designs.models import DesignType
+from designer_bff.garments.spec import TAG_FILTERS
 
-ImageType = Literal["generated", "portfolio", "enhanced"]
 FeedbackFilter = Literal["favorite", "liked", "disliked", "unrated"]
 SortOrder = Literal["newest", "oldest", "rating"]
 FeedbackType = Literal["outlier", "favorite", "like", "dislike"]
 
-# Gallery filter name -> tag family prefix in images.attribute_tags (gallery.models).
-ATTRIBUTE_FILTERS: tuple[str, ...] = (
-    "style",
-    "color",
-    "pattern",
-    "fabric",
-    "silhouette",
-    "length",
-    "neckline",
-    "sleeve",
-    "occasion",
-    "season",
-)
+# Gallery filters that read a design's attribute tags (one per tag family).
+ATTRIBUTE_FILTERS: tuple[str, ...] = tuple(TAG_FILTERS)
 
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 
@@ -41,26 +43,74 @@ def _split(value: Any) -> Any:
     items = value if isinstance(value, list) else [value]
     out: list[str] = []
     for item in items:
-        if isinstance(item, str):
+        if item == "":
+            out.append(item)  # an empty value is refused (minLength 1), not skipped
+        elif isinstance(item, str):
             out.extend(p.strip().lower() for p in item.split(",") if p.strip())
         else:
             out.append(item)
     return out or None
 
 
-def parse_when(value: str, *, end: bool) -> datetime:
-    """An ISO date or datetime as an aware UTC bound. A date as the end of a range
-    includes that whole day (the bound returned is the next midnight, exclusive)."""
-    text = value.strip()
-    if len(text) == 10:
-        day = date.fromisoformat(text)
-        if end:
-            day += timedelta(days=1)
+class InvalidDate(AppError):
+    status_code = 400
+    code = "invalid_date"
+
+
+# RFC 3339, exactly what the document's `date` and `date-time` formats admit.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_STAMP = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}:[0-9]{2}:[0-9]{2})(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+# A time on the calendar's first day ahead of UTC, or on its last day behind UTC, may fall
+# outside years 1..9999 once in UTC; such offsets are refused there (invalid_date), whatever
+# the time, so the rule fits a pattern the document states.
+_AHEAD = r"\+(?:(?:0[1-9]|1[0-9]|2[0-3]):[0-5][0-9]|00:(?:0[1-9]|[1-5][0-9]))$"
+_BEHIND = _AHEAD.replace("\\+", "-")
+_EDGES = [{"pattern": "^0001-01-01[Tt].*" + _AHEAD}, {"pattern": "^9999-12-31[Tt].*" + _BEHIND}]
+
+
+def _bound_schema(*, end: bool) -> dict[str, Any]:
+    day: dict[str, Any] = {"type": "string", "format": "date"}
+    if end:  # the day after 9999-12-31 does not exist
+        day["not"] = {"const": "9999-12-31"}
+    stamp = {"type": "string", "format": "date-time", "not": {"anyOf": _EDGES}}
+    return {"anyOf": [day, stamp, {"type": "null"}]}
+
+
+def parse_when(value: str, *, end: bool, field: str = "date") -> datetime:
+    """An RFC 3339 date or date-time as an aware UTC bound. A date as the end of a range
+    includes that whole day (the bound returned is the next midnight, exclusive).
+
+    ValueError when it is not one; InvalidDate when the bound may fall outside years
+    1..9999 in UTC (9999-12-31 as an end, 0001-01-01T00:00+14:00), which Python's
+    datetime cannot hold: that overflow was an uncaught 500."""
+    out_of_range = InvalidDate(
+        f"{field}: the date {value!r} is outside the supported range (years 1 to 9999, in UTC).",
+        details=[{"field": field, "message": "date out of range"}],
+    )
+    if _DATE.fullmatch(value):
+        day = date.fromisoformat(value)
+        try:
+            if end:
+                day += timedelta(days=1)
+        except OverflowError as exc:
+            raise out_of_range from exc
         return datetime.combine(day, time(0), tzinfo=UTC)
-    if "T" in text and " " in text:  # an unencoded "+02:00" arrives as " 02:00"
-        text = text.replace(" ", "+")
-    stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+    text = value.replace(" ", "+")  # an unencoded "+02:00" arrives as " 02:00"
+    match = _STAMP.fullmatch(text)
+    if match is None:
+        raise ValueError("not an RFC 3339 date or date-time")
+    day_text, clock, fraction, offset = match.groups()
+    offset = "+00:00" if offset in ("Z", "z") else offset
+    micros = (fraction or ".")[1:7].ljust(6, "0")
+    stamp = datetime.fromisoformat(f"{day_text}T{clock}.{micros}{offset}")
+    zero = offset[1:] == "00:00"
+    if (day_text == "0001-01-01" and offset[0] == "+" and not zero) or (
+        day_text == "9999-12-31" and offset[0] == "-" and not zero
+    ):
+        raise out_of_range
+    return stamp.astimezone(UTC)
 
 
 class GalleryFilters(BaseModel):
@@ -69,7 +119,7 @@ class GalleryFilters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    type: list[ImageType] | None = Field(default=None, description="generated, portfolio...")
+    type: list[DesignType] | None = Field(default=None, description="generated, portfolio...")
     job_id: uuid.UUID | None = None
     collection_id: uuid.UUID | None = None
     is_outlier: bool | None = None
@@ -90,12 +140,16 @@ class GalleryFilters(BaseModel):
     season: list[Word] | None = None
     provider: list[Word] | None = None
     date_from: str | None = Field(
-        default=None, max_length=40, description="Created at or after (ISO date or datetime)."
+        default=None,
+        max_length=40,
+        description="Created at or after (RFC 3339 date or date-time).",
+        json_schema_extra=_bound_schema(end=False),
     )
     date_to: str | None = Field(
         default=None,
         max_length=40,
-        description="Created at or before (ISO datetime; an ISO date includes that day).",
+        description="Created at or before (RFC 3339 date-time; a date includes that day).",
+        json_schema_extra=_bound_schema(end=True),
     )
     q: str | None = Field(default=None, max_length=200, description="Text in the prompt.")
     trash: bool = Field(default=False, description="My deleted designs, still restorable.")
@@ -113,12 +167,17 @@ class GalleryFilters(BaseModel):
 
     @field_validator("date_from", "date_to")
     @classmethod
-    def _when(cls, value: str | None) -> str | None:
+    def _when(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Parsed as bounds() will use it, so a bound that cannot exist is refused here
+        # (InvalidDate is not a ValueError: it passes through pydantic as a 400).
         if value is not None:
             try:
-                parse_when(value, end=False)
+                field = info.field_name or "date"
+                parse_when(value, end=field == "date_to", field=field)
             except ValueError as exc:
-                raise ValueError("expected an ISO date (2025-06-01) or datetime") from exc
+                raise ValueError(
+                    "expected an RFC 3339 date (2025-06-01) or date-time (2025-06-01T09:30:00Z)"
+                ) from exc
         return value
 
     @field_validator("q")
@@ -150,10 +209,22 @@ class GalleryFilters(BaseModel):
         return f"{path}?{urlencode(query)}" if query else path
 
 
+# A cursor is the whole position of the last design seen, whatever the sort: any sort can
+# go on after it, so a cursor never depends on the `sort` it is sent with.
+GALLERY_CURSOR = CursorFormat("images", (RATING, TIME, ID))
+COLLECTION_CURSOR = CursorFormat("collection_images", (POSITION, RATING, TIME, ID))
+_CURSOR_HELP = "`next_cursor` of the page before (any sort may follow it)."
+
+
 class GalleryParams(GalleryFilters):
     sort: SortOrder = "newest"
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, max_length=500)
+    cursor: str | None = Field(
+        default=None,
+        max_length=500,
+        description=_CURSOR_HELP,
+        json_schema_extra={"pattern": GALLERY_CURSOR.pattern},
+    )
     layout: Literal["items", "columns"] = Field(
         default="items", description="columns: parallel arrays for a masonry layout."
     )
@@ -162,7 +233,12 @@ class GalleryParams(GalleryFilters):
 class CollectionImagesParams(GalleryFilters):
     sort: Literal["position", "newest", "oldest", "rating"] = "position"
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, max_length=500)
+    cursor: str | None = Field(
+        default=None,
+        max_length=500,
+        description=_CURSOR_HELP,
+        json_schema_extra={"pattern": COLLECTION_CURSOR.pattern},
+    )
     layout: Literal["items", "columns"] = "items"
 
 
@@ -230,6 +306,9 @@ class ImageDetail(BaseModel):
     id: uuid.UUID
     type: str
     status: str
+    source_image_id: uuid.UUID | None = Field(
+        default=None, description="An enhanced design's source design."
+    )
     title: str | None
     source_filename: str | None
     prompt: str | None
@@ -292,17 +371,27 @@ class LegacyGalleryOut(BaseModel):
 
 # -- feedback ---------------------------------------------------------------------------
 
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Tag = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 40, "pattern": NOT_BLANK}),
+]
+
+
+_VALUES = ("type", "rating", "comment", "tags")
+_SOME_VALUE: list[JsonValue] = [{"required": [name]} for name in _VALUES]
 
 
 class FeedbackIn(BaseModel):
     """Set feedback: a verdict (`type`), a rating, a comment and/or tags. Fields left out
     keep their value; an empty comment clears it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": _SOME_VALUE})
 
     type: FeedbackType | None = None
-    rating: int | None = Field(default=None, ge=1, le=5)
+    # Strict: true is not a rating of 1, nor "5" one of 5.
+    rating: int | None = Field(default=None, strict=True, ge=1, le=5)
+    _whole = whole_floats("rating")
     comment: str | None = Field(default=None, max_length=4000)
     tags: list[Tag] | None = Field(default=None, max_length=20)
 
@@ -317,14 +406,27 @@ class BulkFeedbackIn(BaseModel):
     """The same feedback on many designs at once; `clear` removes `type` (or all feedback
     when no type is given) instead of setting it. All or nothing."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["clear"],
+                    "properties": {"clear": {"const": True}},
+                    "not": {"anyOf": _SOME_VALUE[1:]},
+                },
+                {"properties": {"clear": {"const": False}}, "anyOf": _SOME_VALUE},
+            ]
+        },
+    )
 
     image_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
     type: FeedbackType | None = None
-    rating: int | None = Field(default=None, ge=1, le=5)
+    rating: int | None = Field(default=None, strict=True, ge=1, le=5)
+    _whole = whole_floats("rating")
     comment: str | None = Field(default=None, max_length=4000)
     tags: list[Tag] | None = Field(default=None, max_length=20)
-    clear: bool = False
+    clear: bool = Field(default=False, strict=True)  # 0 or "yes" must not wipe feedback
 
     @_model_validator(mode="after")
     def _something(self) -> BulkFeedbackIn:
@@ -348,7 +450,7 @@ class BulkFeedbackOut(BaseModel):
 
 class LegacyOutlierIn(BaseModel):
     imageId: uuid.UUID
-    isOutlier: bool = True
+    isOutlier: bool = Field(default=True, strict=True)
 
 
 class LegacyCommentIn(BaseModel):

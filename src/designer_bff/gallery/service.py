@@ -6,8 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -27,18 +26,19 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from designer_bff.collections.models import Collection, CollectionImage
 from designer_bff.core.errors import AppError, NotFound
-from designer_bff.core.pagination import decode_keyset, encode_keyset
 from designer_bff.db.base import utcnow
-from designer_bff.gallery.models import (
-    TAG_FAMILIES,
-    Collection,
-    CollectionImage,
-    Image,
-    ImageFeedback,
+from designer_bff.designs.models import DesignStatus, Image
+from designer_bff.designs.representation import aspect_ratio, image_urls, spec_summary
+from designer_bff.designs.service import get_design
+from designer_bff.gallery.models import ImageFeedback, Reaction
+from designer_bff.gallery.schemas import (
+    ATTRIBUTE_FILTERS,
+    COLLECTION_CURSOR,
+    GALLERY_CURSOR,
+    GalleryFilters,
 )
-from designer_bff.gallery.schemas import ATTRIBUTE_FILTERS, GalleryFilters
-from designer_bff.generation.engine import image_urls
 from designer_bff.generation.models import GenerationJob
 from designer_bff.storage import ObjectStore
 from designer_bff.styles.models import VltSpecification
@@ -60,7 +60,8 @@ _PAGE_COLUMNS = (
     Image.is_outlier,
     Image.rating,
     Image.job_id,
-    Image.cost_usd,
+    Image.generation_cost,
+    Image.enhancement_cost,
     Image.created_at,
     Image.deleted_at,
     Image.purge_after,
@@ -74,53 +75,15 @@ _PAGE_COLUMNS = (
     ImageFeedback.updated_at.label("fb_updated_at"),
 )
 
-_PREFIX_FIELD = {prefix: field for field, prefix in TAG_FAMILIES.items()}
-_SCALAR_PREFIXES = ("silhouette", "length", "neckline", "sleeve")
-
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-@lru_cache(maxsize=8192)
-def _tag_parts(tag: str) -> tuple[str, str, bool] | None:
-    """(spec field, value, single-valued?) of a tag; cached: pages repeat the same tags."""
-    prefix, _, value = tag.partition(":")
-    field = _PREFIX_FIELD.get(prefix)
-    if field is None or not value:
-        return None
-    return field, value, prefix in _SCALAR_PREFIXES
-
-
-def spec_summary(garment_type: str | None, tags: Sequence[str] | None) -> dict[str, Any]:
-    """Garment type and the main attributes, from the denormalised tags."""
-    summary: dict[str, Any] = {}
-    if garment_type:
-        summary["garment_type"] = garment_type
-    for tag in tags or ():
-        parts = _tag_parts(tag)
-        if parts is None:
-            continue
-        field, value, scalar = parts
-        if scalar:
-            summary.setdefault(field, value)
-        else:
-            summary.setdefault(field, []).append(value)
-    return summary
-
-
 def feedback_state(row: Any) -> dict[str, Any] | None:
     """My feedback from a page row (fb_* columns) or an ImageFeedback object."""
     if isinstance(row, ImageFeedback):
-        return {
-            "is_outlier": row.is_outlier,
-            "is_favorite": row.is_favorite,
-            "reaction": row.reaction,
-            "rating": row.rating,
-            "comment": row.comment,
-            "tags": list(row.tags or []),
-            "updated_at": row.updated_at,
-        }
+        return {**row.verdict(), "updated_at": row.updated_at}
     if row is None or row.fb_id is None:
         return None
     return {
@@ -134,10 +97,6 @@ def feedback_state(row: Any) -> dict[str, Any] | None:
     }
 
 
-def _ratio(width: int | None, height: int | None) -> float | None:
-    return round(width / height, 5) if width and height else None
-
-
 def item_out(row: Any) -> dict[str, Any]:
     return {
         "id": row.id,
@@ -145,7 +104,7 @@ def item_out(row: Any) -> dict[str, Any]:
         "title": row.title,
         "width": row.width,
         "height": row.height,
-        "ratio": _ratio(row.width, row.height),
+        "ratio": aspect_ratio(row.width, row.height),
         "thumbhash": row.thumbhash,
         "dominant_color": row.dominant_color,
         "urls": image_urls(row.id),
@@ -154,7 +113,7 @@ def item_out(row: Any) -> dict[str, Any]:
         "is_outlier": bool(row.is_outlier),
         "my_feedback": feedback_state(row),
         "job_id": row.job_id,
-        "cost_usd": str(row.cost_usd),
+        "cost_usd": str(row.generation_cost + row.enhancement_cost),
         "created_at": row.created_at,
         "deleted_at": row.deleted_at,
         "purge_after": row.purge_after,
@@ -169,7 +128,7 @@ def columns_out(rows: Sequence[Any], next_cursor: str | None) -> dict[str, Any]:
         "types": [r.type for r in rows],
         "widths": [r.width for r in rows],
         "heights": [r.height for r in rows],
-        "ratios": [_ratio(r.width, r.height) for r in rows],
+        "ratios": [aspect_ratio(r.width, r.height) for r in rows],
         "thumbhashes": [r.thumbhash for r in rows],
         "dominant_colors": [r.dominant_color for r in rows],
         "thumb_urls": [u["thumb"] for u in urls],
@@ -184,16 +143,22 @@ def columns_out(rows: Sequence[Any], next_cursor: str | None) -> dict[str, Any]:
 @dataclass(frozen=True)
 class _Sort:
     columns: tuple[Any, ...]
-    shape: tuple[type, ...]
+    key: tuple[str, ...]  # the cursor fields those columns are compared with
     descending: bool
 
 
 _SORTS: dict[str, _Sort] = {
-    "newest": _Sort((Image.created_at, Image.id), (datetime, uuid.UUID), True),
-    "oldest": _Sort((Image.created_at, Image.id), (datetime, uuid.UUID), False),
-    "rating": _Sort((Image.rating, Image.created_at, Image.id), (int, datetime, uuid.UUID), True),
-    "position": _Sort((CollectionImage.position, Image.id), (int, uuid.UUID), False),
+    "newest": _Sort((Image.created_at, Image.id), ("created_at", "id"), True),
+    "oldest": _Sort((Image.created_at, Image.id), ("created_at", "id"), False),
+    "rating": _Sort(
+        (Image.rating, Image.created_at, Image.id), ("rating", "created_at", "id"), True
+    ),
+    "position": _Sort((CollectionImage.position, Image.id), ("position", "id"), False),
 }
+
+# The fields of GALLERY_CURSOR and COLLECTION_CURSOR, by name.
+_GALLERY_FIELDS = ("rating", "created_at", "id")
+_COLLECTION_FIELDS = ("position", "rating", "created_at", "id")
 
 
 class GalleryService:
@@ -206,7 +171,10 @@ class GalleryService:
         self, db: AsyncSession, user_id: uuid.UUID, f: GalleryFilters
     ) -> list[ColumnElement[bool]]:
         postgres = db.get_bind().dialect.name == "postgresql"
-        where: list[ColumnElement[bool]] = [Image.user_id == user_id, Image.status == "ready"]
+        where: list[ColumnElement[bool]] = [
+            Image.user_id == user_id,
+            Image.status == DesignStatus.READY,
+        ]
         where.append(Image.deleted_at.is_not(None) if f.trash else Image.deleted_at.is_(None))
         if f.type:
             where.append(Image.type.in_(f.type))
@@ -230,9 +198,9 @@ class GalleryService:
         if f.feedback == "favorite":
             where.append(ImageFeedback.is_favorite == True)  # noqa: E712
         elif f.feedback == "liked":
-            where.append(ImageFeedback.reaction == "like")
+            where.append(ImageFeedback.reaction == Reaction.LIKE)
         elif f.feedback == "disliked":
-            where.append(ImageFeedback.reaction == "dislike")
+            where.append(ImageFeedback.reaction == Reaction.DISLIKE)
         elif f.feedback == "unrated":
             where.append(
                 or_(
@@ -284,7 +252,7 @@ class GalleryService:
             )
         return stmt.where(*await self._conditions(db, user_id, f))
 
-    async def list(
+    async def page(
         self,
         db: AsyncSession,
         user_id: uuid.UUID,
@@ -293,20 +261,30 @@ class GalleryService:
         sort: str = "newest",
         limit: int = 50,
         cursor: str | None = None,
+        collection_listing: bool = False,
     ) -> tuple[list[Any], str | None]:
         """One page of my designs and the cursor of the next (None at the end). Keyset
         pagination: a page starts strictly after the last row of the previous one, so
         designs added meanwhile never shift, repeat or hide what is still to come."""
-        if sort == "position" and f.collection_id is None:
+        if sort == "position" and not (collection_listing and f.collection_id is not None):
             raise AppError(
                 "sort=position needs a collection.", code="invalid_sort", status_code=422
             )
         order = _SORTS[sort]
+        # The listing, not the filters, decides the cursor: /api/images filtered to a
+        # collection still pages with gallery cursors.
+        in_collection = collection_listing
+        fmt, names = (
+            (COLLECTION_CURSOR, _COLLECTION_FIELDS)
+            if in_collection
+            else (GALLERY_CURSOR, _GALLERY_FIELDS)
+        )
         stmt = await self._base(db, user_id, f, *_PAGE_COLUMNS)
-        if sort == "position":
+        if in_collection:
             stmt = stmt.add_columns(CollectionImage.position)
-        if cursor:
-            after = decode_keyset(cursor, sort, order.shape)
+        if cursor is not None:  # "" is not a cursor either
+            position = dict(zip(names, fmt.decode(cursor), strict=True))
+            after = [position[name] for name in order.key]
             key = tuple_(*order.columns)
             stmt = stmt.where(key < tuple(after) if order.descending else key > tuple(after))
         stmt = stmt.order_by(
@@ -317,13 +295,10 @@ class GalleryService:
         if len(rows) > limit:
             rows = rows[:limit]
             last = rows[-1]
-            values = {
-                "newest": (last.created_at, last.id),
-                "oldest": (last.created_at, last.id),
-                "rating": (int(last.rating), last.created_at, last.id),
-                "position": (int(last.position), last.id) if sort == "position" else (),
-            }[sort]
-            next_cursor = encode_keyset(sort, *values)
+            values: tuple[Any, ...] = (int(last.rating), last.created_at, last.id)
+            if in_collection:
+                values = (int(last.position), *values)
+            next_cursor = fmt.encode(*values)
         return rows, next_cursor
 
     async def count(self, db: AsyncSession, user_id: uuid.UUID, f: GalleryFilters) -> int:
@@ -343,7 +318,7 @@ class GalleryService:
         """The original's offset pages (newest first) with the total."""
         where = [
             Image.user_id == user_id,
-            Image.status == "ready",
+            Image.status == DesignStatus.READY,
             Image.deleted_at.is_(None),
         ]
         if is_outlier is not None:
@@ -364,72 +339,8 @@ class GalleryService:
         )
         return rows, total
 
-    async def newest(
-        self, db: AsyncSession, user_id: uuid.UUID, count: int, *, outliers: bool = False
-    ) -> list[Image]:
-        """My `count` newest ready designs (newest first), or my newest outliers."""
-        stmt = select(Image).where(
-            Image.user_id == user_id, Image.status == "ready", Image.deleted_at.is_(None)
-        )
-        if outliers:
-            stmt = stmt.where(Image.is_outlier == True).order_by(  # noqa: E712
-                Image.outlier_marked_at.desc().nullslast(), Image.created_at.desc()
-            )
-        else:
-            stmt = stmt.order_by(Image.created_at.desc(), Image.seq.desc(), Image.id.desc())
-        return list((await db.scalars(stmt.limit(count))).all())
-
-    # -- one design --------------------------------------------------------------------
-    async def get_image(
-        self,
-        db: AsyncSession,
-        user_id: uuid.UUID,
-        image_id: uuid.UUID,
-        *,
-        deleted: bool = False,
-        for_update: bool = False,
-    ) -> Image:
-        """My ready design (or, with deleted=True, my deleted one); 404 otherwise."""
-        stmt = select(Image).where(
-            Image.id == image_id,
-            Image.user_id == user_id,
-            Image.status == "ready",
-            Image.deleted_at.is_not(None) if deleted else Image.deleted_at.is_(None),
-        )
-        if for_update:
-            stmt = stmt.with_for_update()
-        image = await db.scalar(stmt)
-        if image is None:
-            raise NotFound("No such deleted image." if deleted else "No such image.")
-        return image
-
-    async def get_many(
-        self,
-        db: AsyncSession,
-        user_id: uuid.UUID,
-        image_ids: Sequence[uuid.UUID],
-        *,
-        for_update: bool = False,
-    ) -> list[Image]:
-        """My ready designs with these ids, in the order given; 404 (listing the ids not
-        found) unless every one is mine."""
-        wanted = list(dict.fromkeys(image_ids))
-        stmt = select(Image).where(
-            Image.id.in_(wanted),
-            Image.user_id == user_id,
-            Image.status == "ready",
-            Image.deleted_at.is_(None),
-        )
-        if for_update:
-            stmt = stmt.order_by(Image.id).with_for_update()
-        found = {i.id: i for i in (await db.scalars(stmt)).all()}
-        missing = [str(i) for i in wanted if i not in found]
-        if missing:
-            raise NotFound("Some of these images do not exist.", details={"missing": missing})
-        return [found[i] for i in wanted]
-
     async def detail(self, db: AsyncSession, user_id: uuid.UUID, image_id: uuid.UUID) -> dict:
-        image = await self.get_image(db, user_id, image_id)
+        image = await get_design(db, user_id, image_id)
         feedback = await db.scalar(
             select(ImageFeedback).where(
                 ImageFeedback.image_id == image.id, ImageFeedback.user_id == user_id
@@ -462,6 +373,7 @@ class GalleryService:
             "id": image.id,
             "type": image.type,
             "status": image.status,
+            "source_image_id": image.source_image_id,
             "title": image.title,
             "source_filename": image.source_filename,
             "prompt": image.prompt,
@@ -520,7 +432,7 @@ class GalleryService:
     # -- delete, restore, purge --------------------------------------------------------
     async def delete(self, db: AsyncSession, user_id: uuid.UUID, image_id: uuid.UUID) -> Image:
         """Soft delete: hidden everywhere at once, restorable until purge_after."""
-        image = await self.get_image(db, user_id, image_id, for_update=True)
+        image = await get_design(db, user_id, image_id, for_update=True)
         now = utcnow()
         image.deleted_at = now
         image.purge_after = now + self.grace
@@ -529,7 +441,7 @@ class GalleryService:
         return image
 
     async def restore(self, db: AsyncSession, user_id: uuid.UUID, image_id: uuid.UUID) -> Image:
-        image = await self.get_image(db, user_id, image_id, deleted=True, for_update=True)
+        image = await get_design(db, user_id, image_id, deleted=True, for_update=True)
         image.deleted_at = None
         image.purge_after = None
         await db.commit()

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import dataclasses
 import hashlib
-import random
 import time
 import uuid
 from dataclasses import dataclass
@@ -24,28 +23,40 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import stamina
 import structlog
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import Update, and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from designer_bff.billing import ledger
+from designer_bff.billing.pricing import Charge, cents
 from designer_bff.config import Settings
-from designer_bff.db.base import utcnow
-from designer_bff.gallery.models import Image, attribute_tags
-from designer_bff.generation.models import GenerationJob
+from designer_bff.db.base import affected_rows, utcnow
+from designer_bff.designs.models import (
+    RESOLVED_KEY,
+    DesignStatus,
+    Image,
+    spec_columns,
+)
+from designer_bff.designs.representation import image_summary
+from designer_bff.garments.spec import GarmentSpec
+from designer_bff.generation.enhancement import enhancement_source
+from designer_bff.generation.models import ACTIVE_JOB, GenerationJob, JobSource, JobStatus
+from designer_bff.generation.prompt import build_prompt
 from designer_bff.generation.providers import (
     DesignRequest,
     GeneratedDesign,
     ImageProvider,
+    PermanentProviderError,
     ProviderError,
 )
 from designer_bff.generation.queue import TaskQueue
-from designer_bff.media import InvalidImage, make_variants_async
+from designer_bff.media.variants import InvalidImage, make_variants_async
 from designer_bff.realtime.events import EventBus
 from designer_bff.storage import ObjectStore, object_key
 
 log = structlog.get_logger("designer_bff.generation")
 
-ACTIVE_JOB = ("queued", "running")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -61,7 +72,7 @@ class Claim:
     user_id: uuid.UUID
     job_id: uuid.UUID
     seq: int
-    spec: dict[str, Any]
+    spec: GarmentSpec
     prompt: str
     negative_prompt: str | None
     seed: int
@@ -69,36 +80,43 @@ class Claim:
     token: str
     attempts: int
     created_at: datetime
+    # What the provider is asked to draw: the spec with the open attributes the prompt
+    # builder filled (the asked `spec` is what the design record keeps).
+    draw_spec: GarmentSpec | None = None
+    job_source: str = JobSource.SPEC
+    reference_image_id: uuid.UUID | None = None
+    options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # Providers to try, in order, when this one is down.
+    fallback: tuple[str, ...] = ()
+
+
+class BudgetReached(Exception):
+    def __init__(self, left: Decimal, price: Decimal) -> None:
+        super().__init__(f"budget reached: {left} left, {price} needed")
+        self.left = left
+        self.price = price
+
+
+def _while_claimed(claim: Claim) -> Update:
+    """An UPDATE of the claimed design that applies only while this claim still holds."""
+    return update(Image).where(
+        Image.id == claim.image_id,
+        Image.status == DesignStatus.CLAIMED,
+        Image.claimed_by == claim.token,
+    )
 
 
 class ClaimLost(Exception):
     """The design was cancelled, or its lease passed to another worker."""
 
 
-def image_urls(image_id: uuid.UUID | str) -> dict[str, str]:
-    base = f"/api/images/{image_id}/file"
-    return {
-        "thumb": f"{base}?variant=thumb",
-        "preview": f"{base}?variant=preview",
-        "original": f"{base}?variant=original",
-    }
+class _Attempts(Exception):
+    """A provider's retries are spent: its last error, and the attempts used so far."""
 
-
-def image_summary(image: Image) -> dict[str, Any]:
-    return {
-        "id": str(image.id),
-        "job_id": str(image.job_id) if image.job_id else None,
-        "seq": image.seq,
-        "width": image.width,
-        "height": image.height,
-        "thumbhash": image.thumbhash,
-        "dominant_color": image.dominant_color,
-        "thumbnail_url": image_urls(image.id)["thumb"],
-        "urls": image_urls(image.id),
-        "garment_type": image.garment_type,
-        "provider": image.provider,
-        "created_at": image.created_at.isoformat() if image.created_at else None,
-    }
+    def __init__(self, error: ProviderError, attempt: int) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.attempt = attempt
 
 
 class GenerationEngine:
@@ -153,8 +171,12 @@ class GenerationEngine:
             await db.execute(
                 select(
                     Image.user_id,
-                    func.sum(case((Image.status == "pending", 1), else_=0)).label("pending"),
-                    func.sum(case((Image.status == "claimed", 1), else_=0)).label("inflight"),
+                    func.sum(case((Image.status == DesignStatus.PENDING, 1), else_=0)).label(
+                        "pending"
+                    ),
+                    func.sum(case((Image.status == DesignStatus.CLAIMED, 1), else_=0)).label(
+                        "inflight"
+                    ),
                     func.max(Image.claimed_at).label("last_claimed"),
                 )
                 .where(Image.job_id.in_(active_jobs))
@@ -185,7 +207,7 @@ class GenerationEngine:
                         .join(GenerationJob, GenerationJob.id == Image.job_id)
                         .where(
                             Image.user_id == user_id,
-                            Image.status == "pending",
+                            Image.status == DesignStatus.PENDING,
                             GenerationJob.status.in_(ACTIVE_JOB),
                             GenerationJob.provider == provider,
                         )
@@ -198,13 +220,15 @@ class GenerationEngine:
                 if row is None:
                     continue
                 image, job = row
+                # Read before the UPDATE: the session may refresh the loaded row with it.
+                tried_before = image.attempts
                 now = utcnow()
                 token = f"{self.worker_id}:{uuid.uuid4().hex[:8]}"
                 won = await db.execute(
                     update(Image)
-                    .where(Image.id == image.id, Image.status == "pending")
+                    .where(Image.id == image.id, Image.status == DesignStatus.PENDING)
                     .values(
-                        status="claimed",
+                        status=DesignStatus.CLAIMED,
                         claimed_by=token,
                         claimed_at=now,
                         lease_expires_at=now + self.lease,
@@ -212,28 +236,35 @@ class GenerationEngine:
                         updated_at=now,
                     )
                 )
-                if won.rowcount != 1:
+                if affected_rows(won) != 1:
                     await db.rollback()
                     continue
                 await db.execute(
                     update(GenerationJob)
-                    .where(GenerationJob.id == job.id, GenerationJob.status == "queued")
-                    .values(status="running", started_at=now, updated_at=now)
+                    .where(GenerationJob.id == job.id, GenerationJob.status == JobStatus.QUEUED)
+                    .values(status=JobStatus.RUNNING, started_at=now, updated_at=now)
                 )
                 await db.commit()
+                filled = (image.params or {}).get("filled_spec")
+                job_params = job.params or {}
                 return Claim(
                     image_id=image.id,
                     user_id=image.user_id,
                     job_id=job.id,
                     seq=image.seq or 0,
-                    spec=dict(image.spec or {}),
+                    spec=image.garment_spec,
                     prompt=image.prompt or "",
                     negative_prompt=image.negative_prompt,
                     seed=int(image.seed or 0),
                     provider=provider,
                     token=token,
-                    attempts=image.attempts + 1,
+                    attempts=tried_before + 1,
                     created_at=image.created_at,
+                    draw_spec=GarmentSpec.from_stored(filled) if isinstance(filled, dict) else None,
+                    job_source=job.source,
+                    reference_image_id=job.reference_image_id,
+                    options=dict(job_params.get("options") or {}),
+                    fallback=tuple(job_params.get("fallback") or ()),
                 )
         return None
 
@@ -247,12 +278,12 @@ class GenerationEngine:
                     .where(
                         Image.id == claim.image_id,
                         Image.claimed_by == claim.token,
-                        Image.status == "claimed",
+                        Image.status == DesignStatus.CLAIMED,
                     )
                     .values(lease_expires_at=utcnow() + self.lease)
                 )
                 await db.commit()
-            if renewed.rowcount != 1:
+            if affected_rows(renewed) != 1:
                 return  # cancelled or taken over; the finaliser will notice
 
     async def _still_claimed(self, claim: Claim) -> bool:
@@ -262,17 +293,18 @@ class GenerationEngine:
                     Image.id == claim.image_id, Image.claimed_by == claim.token
                 )
             )
-        return status == "claimed"
+        return status == DesignStatus.CLAIMED
 
     # -- making one design -------------------------------------------------------------
     async def process(self, claim: Claim) -> None:
         started = time.perf_counter()
         renew = asyncio.create_task(self._renew_lease(claim))
         try:
-            design = await self._generate_with_retries(claim)
-            if design is None:
+            made = await self._generate_with_fallback(claim)
+            if made is None:
                 return
-            await self._store_and_finalise(claim, design, started)
+            design, provider = made
+            await self._store_and_finalise(claim, design, started, provider)
         except ClaimLost:
             log.info("design_claim_lost", image_id=str(claim.image_id))
         except Exception as exc:  # anything unexpected fails this design, not the worker
@@ -283,46 +315,215 @@ class GenerationEngine:
             with contextlib.suppress(asyncio.CancelledError):
                 await renew
 
-    async def _generate_with_retries(self, claim: Claim) -> GeneratedDesign | None:
-        provider = self.providers[claim.provider]
-        request = DesignRequest(
-            spec=claim.spec,
-            prompt=claim.prompt,
-            negative_prompt=claim.negative_prompt,
+    async def _source(self, claim: Claim) -> bytes | None:
+        """An enhancement's input: the source design's best raster (its original, or the
+        preview where the original is a vector drawing)."""
+        if claim.job_source != JobSource.ENHANCE or claim.reference_image_id is None:
+            return None
+        async with self.sessionmaker() as db:
+            source = await db.get(Image, claim.reference_image_id)
+        if source is None or source.status != DesignStatus.READY:
+            raise PermanentProviderError("The design to enhance is gone.")
+        return await enhancement_source(self.storage, source)
+
+    def _request(
+        self, claim: Claim, provider: ImageProvider, source: bytes | None
+    ) -> DesignRequest:
+        spec = claim.draw_spec or claim.spec
+        prompt, negative = claim.prompt, claim.negative_prompt
+        primary = self.providers.get(claim.provider)
+        if (
+            claim.draw_spec is not None
+            and primary is not None
+            and provider.prompt_family != primary.prompt_family
+        ):
+            # A fallback that wants its prompt phrased otherwise: the filled spec leaves
+            # nothing open, so only the wording changes.
+            built = build_prompt(
+                claim.draw_spec, family=provider.prompt_family, seed=claim.seed, index=claim.seq
+            )
+            prompt, negative = built.prompt, built.negative_prompt
+        return DesignRequest(
+            spec=spec,
+            prompt=prompt,
+            negative_prompt=negative,
             seed=claim.seed,
             size=self.settings.image_size,
+            options=claim.options,
+            source=source,
         )
+
+    async def _generate_with_fallback(
+        self, claim: Claim
+    ) -> tuple[GeneratedDesign, ImageProvider] | None:
+        """Make the design with the job's provider; when that one is down (transient
+        errors past their retries, or refused credentials), with the next allowed one.
+        A design the designer's budget cannot pay for stops the job instead."""
+        chain = [claim.provider] + [
+            p for p in claim.fallback if p in self.providers and p != claim.provider
+        ]
+        try:
+            source = await self._source(claim)
+        except ProviderError as exc:
+            await self._fail(claim, exc.code, exc.message)
+            return None
         attempt = claim.attempts
-        while True:
+        last: ProviderError | None = None
+        for position, name in enumerate(chain):
+            provider = self.providers[name]
             try:
-                return await provider.generate(request)
-            except ProviderError as exc:
-                if not exc.transient or attempt >= self.settings.generation_max_attempts:
-                    await self._fail(claim, exc.code, exc.message)
-                    return None
-                delay = exc.retry_after or self.settings.generation_retry_base_s * (
-                    2 ** (attempt - 1)
-                )
-                delay = min(delay, 60.0) * (0.5 + random.random())  # noqa: S311 - jitter
-                log.info(
-                    "provider_retry",
-                    image_id=str(claim.image_id),
-                    attempt=attempt,
-                    delay_s=round(delay, 2),
-                    error=exc.message,
-                )
-                await asyncio.sleep(delay)
-                if not await self._still_claimed(claim):
-                    raise ClaimLost from exc
+                await self._check_budget(claim, provider)
+            except BudgetReached as reached:
+                await self._stop_for_budget(claim, reached)
+                return None
+            # The first provider has what is left of the design's attempts (a crash and
+            # restart do not grant fresh ones); a fallback gets its own.
+            tries = (
+                max(1, self.settings.generation_max_attempts - claim.attempts + 1)
+                if position == 0
+                else self.settings.generation_max_attempts
+            )
+            if position > 0:
                 attempt += 1
-                async with self.sessionmaker() as db:
-                    await db.execute(
-                        update(Image).where(Image.id == claim.image_id).values(attempts=attempt)
-                    )
-                    await db.commit()
+                await self._begin_retry(claim, attempt)
+            try:
+                design = await self._generate_with_retries(
+                    claim, provider, self._request(claim, provider, source), tries, attempt
+                )
+                return design, provider
+            except _Attempts as used:
+                attempt = used.attempt
+                last = used.error
+            if not (last.transient or last.code == "provider_auth_failed"):
+                break  # the request itself was refused: another provider would be no better
+            if position + 1 < len(chain):
+                log.warning(
+                    "provider_fallback",
+                    image_id=str(claim.image_id),
+                    failed=name,
+                    next=chain[position + 1],
+                    error=last.message,
+                )
+        assert last is not None
+        message = last.message
+        if len(chain) > 1 and (last.transient or last.code == "provider_auth_failed"):
+            message = f"{message} (tried {', '.join(chain)})"
+        await self._fail(claim, last.code, message)
+        return None
+
+    async def _generate_with_retries(
+        self,
+        claim: Claim,
+        provider: ImageProvider,
+        request: DesignRequest,
+        tries: int,
+        attempt: int,
+    ) -> GeneratedDesign:
+        base_s, cap_s = self.settings.generation_retry_base_s, 60.0
+
+        def wait_for(exc: Exception) -> bool | float:
+            # stamina's hook: only transient provider errors are retried; a provider that
+            # says how long to wait is waited for that long (capped), else stamina's backoff.
+            if not isinstance(exc, ProviderError) or not exc.transient:
+                return False
+            return True if exc.retry_after is None else min(exc.retry_after, cap_s)
+
+        first = attempt
+        try:
+            async for retry in stamina.retry_context(
+                on=wait_for,
+                attempts=tries,
+                timeout=None,  # a design has no deadline; its lease is renewed meanwhile
+                wait_initial=base_s,
+                wait_max=cap_s,
+                wait_jitter=base_s,
+            ):
+                with retry:
+                    if retry.num > 1:
+                        attempt = first + retry.num - 1
+                        await self._begin_retry(claim, attempt)
+                    return await provider.generate(request)
+        except ProviderError as exc:
+            raise _Attempts(exc, attempt) from exc
+        raise AssertionError("stamina neither returned nor raised")  # pragma: no cover
+
+    async def _check_budget(self, claim: Claim, provider: ImageProvider) -> None:
+        price = provider.price(claim.options)
+        if price <= 0:
+            return
+        async with self.sessionmaker() as db:
+            left = await ledger.remaining(db, claim.user_id)
+        if left is not None and price > left:
+            raise BudgetReached(left, price)
+
+    async def _stop_for_budget(self, claim: Claim, reached: BudgetReached) -> None:
+        """The monthly budget cannot pay for this design: it and the job's other designs
+        not yet made are cancelled; designs made stay (and stay paid for)."""
+        now = utcnow()
+        async with self.sessionmaker() as db:
+            job = await self._lock_job(db, claim.job_id)
+            mine = await db.execute(
+                _while_claimed(claim).values(
+                    status=DesignStatus.CANCELLED,
+                    error_code="budget_exceeded",
+                    error_message="Not made: the monthly budget is reached.",
+                    lease_expires_at=None,
+                    updated_at=now,
+                )
+            )
+            if affected_rows(mine) != 1:
+                await db.rollback()
+                raise ClaimLost
+            await db.execute(
+                update(Image)
+                .where(Image.job_id == claim.job_id, Image.status == DesignStatus.PENDING)
+                .values(
+                    status=DesignStatus.CANCELLED,
+                    error_code="budget_exceeded",
+                    lease_expires_at=None,
+                    updated_at=now,
+                )
+            )
+            progress = await self._refresh_job(db, job)
+            if job.status in ACTIVE_JOB or progress["finished"]:
+                job.status = JobStatus.CANCELLED
+                job.cancelled_at = job.finished_at = now
+                job.error_code = "budget_exceeded"
+                job.error_message = (
+                    f"Stopped: your monthly budget is reached ({cents(reached.left)} "
+                    f"left, a design costs {cents(reached.price)}). "
+                    f"{job.done_count} of {job.quantity} designs were made."
+                )
+            done, total = job.done_count, job.quantity
+            message = job.error_message
+            await db.commit()
+        log.info("job_stopped_for_budget", job_id=str(claim.job_id), left=str(reached.left))
+        await self.events.publish(
+            claim.user_id,
+            "job.cancelled",
+            {
+                "job_id": str(claim.job_id),
+                "done": done,
+                "total": total,
+                "reason": "budget_exceeded",
+                "message": message,
+            },
+        )
+
+    async def _begin_retry(self, claim: Claim, attempt: int) -> None:
+        """Before another try: the design must still be ours; the try is recorded, so a
+        crash and restart do not grant a fresh set of attempts."""
+        if not await self._still_claimed(claim):
+            raise ClaimLost
+        log.info("provider_retry", image_id=str(claim.image_id), attempt=attempt)
+        async with self.sessionmaker() as db:
+            await db.execute(
+                update(Image).where(Image.id == claim.image_id).values(attempts=attempt)
+            )
+            await db.commit()
 
     async def _store_and_finalise(
-        self, claim: Claim, design: GeneratedDesign, started: float
+        self, claim: Claim, design: GeneratedDesign, started: float, provider: ImageProvider
     ) -> None:
         t0 = time.perf_counter()
         # A renderer that drew a vector keeps it as the original: no raster original to
@@ -372,7 +573,11 @@ class GenerationEngine:
             raise
         t_store = time.perf_counter() - t1
 
-        resolved = design.resolved_spec or claim.spec
+        asked = claim.spec.model_dump()
+        resolved = design.resolved_spec or asked
+        drawn = GarmentSpec.from_stored(resolved)
+        if drawn.garment_type is None:
+            drawn.garment_type = claim.spec.garment_type
         timings = {
             **design.timings,
             "variants_ms": round(t_variants * 1000, 2),
@@ -382,17 +587,14 @@ class GenerationEngine:
             },
         }
         now = utcnow()
+        # The price table is the one source of what a call costs (as estimates saw it).
+        cost = provider.price(claim.options)
+        enhance = provider.operation == "enhance"
         async with self.sessionmaker() as db:
             job = await self._lock_job(db, claim.job_id)
             done = await db.execute(
-                update(Image)
-                .where(
-                    Image.id == claim.image_id,
-                    Image.status == "claimed",
-                    Image.claimed_by == claim.token,
-                )
-                .values(
-                    status="ready",
+                _while_claimed(claim).values(
+                    status=DesignStatus.READY,
                     width=variants.width,
                     height=variants.height,
                     bytes=original_bytes,
@@ -401,18 +603,19 @@ class GenerationEngine:
                     dominant_color=variants.average_color,
                     storage_backend=self.storage.name,
                     variants=variant_keys,
-                    spec={**claim.spec, "resolved": resolved},
-                    garment_type=resolved.get("garment_type") or claim.spec.get("garment_type"),
-                    attribute_tags=attribute_tags(resolved),
+                    spec={**asked, RESOLVED_KEY: resolved},
+                    **spec_columns(drawn),
+                    provider=provider.name,
                     model=design.model,
-                    cost_usd=design.cost_usd,
+                    generation_cost=Decimal(0) if enhance else cost,
+                    enhancement_cost=cost if enhance else Decimal(0),
                     timings=timings,
                     completed_at=now,
                     lease_expires_at=None,
                     updated_at=now,
                 )
             )
-            if done.rowcount != 1:
+            if affected_rows(done) != 1:
                 # Under the row lock: only a design that can never be made again (cancelled,
                 # failed, deleted) loses these objects. A design another worker claimed
                 # meanwhile writes the very same keys, so its objects must stay.
@@ -420,9 +623,24 @@ class GenerationEngine:
                     select(Image.status).where(Image.id == claim.image_id).with_for_update()
                 )
                 await db.rollback()
-                if status in (None, "cancelled", "failed"):
+                if status in (None, DesignStatus.CANCELLED, DesignStatus.FAILED):
                     await self._delete_objects([k for k, _, _ in uploads.values()], claim)
                 raise ClaimLost
+            if cost > 0:
+                # In the transaction that keeps the design: a design made twice (a worker
+                # killed after the call, before this commit) is charged once, by its key.
+                await ledger.record(
+                    db,
+                    user_id=claim.user_id,
+                    idempotency_key=f"{provider.operation}:{claim.image_id}",
+                    provider=provider.vendor,
+                    operation=provider.operation,
+                    model=design.model,
+                    charge=Charge(units=Decimal(1), unit_price=cost, amount=cost),
+                    job_id=claim.job_id,
+                    image_id=claim.image_id,
+                    details={"provider_name": provider.name, "options": dict(claim.options)},
+                )
             progress = await self._refresh_job(db, job)
             image = await db.get(Image, claim.image_id)
             await db.commit()
@@ -444,21 +662,15 @@ class GenerationEngine:
         async with self.sessionmaker() as db:
             job = await self._lock_job(db, claim.job_id)
             failed = await db.execute(
-                update(Image)
-                .where(
-                    Image.id == claim.image_id,
-                    Image.status == "claimed",
-                    Image.claimed_by == claim.token,
-                )
-                .values(
-                    status="failed",
+                _while_claimed(claim).values(
+                    status=DesignStatus.FAILED,
                     error_code=code,
                     error_message=message[:2000],
                     lease_expires_at=None,
                     updated_at=utcnow(),
                 )
             )
-            if failed.rowcount != 1:
+            if affected_rows(failed) != 1:
                 await db.rollback()
                 return
             progress = await self._refresh_job(db, job)
@@ -490,30 +702,30 @@ class GenerationEngine:
             ).all()
         )
         cost = await db.scalar(
-            select(func.coalesce(func.sum(Image.cost_usd), 0)).where(
-                Image.job_id == job.id, Image.status == "ready"
-            )
+            select(
+                func.coalesce(func.sum(Image.generation_cost + Image.enhancement_cost), 0)
+            ).where(Image.job_id == job.id, Image.status == DesignStatus.READY)
         )
-        job.done_count = counts.get("ready", 0)
-        job.failed_count = counts.get("failed", 0)
+        job.done_count = counts.get(DesignStatus.READY, 0)
+        job.failed_count = counts.get(DesignStatus.FAILED, 0)
         job.cost_usd = Decimal(str(cost or 0))
-        remaining = counts.get("pending", 0) + counts.get("claimed", 0)
+        remaining = counts.get(DesignStatus.PENDING, 0) + counts.get(DesignStatus.CLAIMED, 0)
         finished = False
         if remaining == 0 and job.status in ACTIVE_JOB:
             finished = True
             job.finished_at = utcnow()
             if job.done_count == 0:
-                job.status = "failed"
+                job.status = JobStatus.FAILED
                 last_error = await db.scalar(
                     select(Image.error_message)
-                    .where(Image.job_id == job.id, Image.status == "failed")
+                    .where(Image.job_id == job.id, Image.status == DesignStatus.FAILED)
                     .order_by(Image.updated_at.desc())
                     .limit(1)
                 )
                 job.error_code = "all_designs_failed"
                 job.error_message = f"No design could be made: {last_error or 'unknown error'}"
             else:
-                job.status = "completed"
+                job.status = JobStatus.COMPLETED
         return {
             "job_id": str(job.id),
             "done": job.done_count,
@@ -537,7 +749,7 @@ class GenerationEngine:
             },
         )
         if progress["finished"]:
-            if progress["status"] == "completed":
+            if progress["status"] == JobStatus.COMPLETED:
                 await self.events.publish(
                     user_id,
                     "job.completed",
@@ -570,7 +782,7 @@ class GenerationEngine:
             expired = (
                 await db.execute(
                     select(Image.id, Image.attempts, Image.provider, Image.user_id, Image.job_id)
-                    .where(Image.status == "claimed", Image.lease_expires_at < now)
+                    .where(Image.status == DesignStatus.CLAIMED, Image.lease_expires_at < now)
                     .limit(500)
                 )
             ).all()
@@ -580,23 +792,25 @@ class GenerationEngine:
                 job = await self._lock_job(db, row.job_id)
                 values: dict[str, Any] = (
                     {
-                        "status": "failed",
+                        "status": DesignStatus.FAILED,
                         "error_code": "worker_lost",
                         "error_message": "The worker making this design stopped repeatedly.",
                     }
                     if give_up
-                    else {"status": "pending", "claimed_by": None}
+                    else {"status": DesignStatus.PENDING, "claimed_by": None}
                 )
                 changed = await db.execute(
                     update(Image)
                     .where(
-                        Image.id == row.id, Image.status == "claimed", Image.lease_expires_at < now
+                        Image.id == row.id,
+                        Image.status == DesignStatus.CLAIMED,
+                        Image.lease_expires_at < now,
                     )
                     .values(lease_expires_at=None, updated_at=now, **values)
                 )
                 progress = await self._refresh_job(db, job) if give_up else None
                 await db.commit()
-            if changed.rowcount == 1:
+            if affected_rows(changed) == 1:
                 if give_up:
                     failed += 1
                     assert progress is not None
@@ -618,8 +832,8 @@ class GenerationEngine:
             row = (
                 await db.execute(
                     select(
-                        func.sum(case((Image.status == "pending", 1), else_=0)),
-                        func.sum(case((Image.status == "claimed", 1), else_=0)),
+                        func.sum(case((Image.status == DesignStatus.PENDING, 1), else_=0)),
+                        func.sum(case((Image.status == DesignStatus.CLAIMED, 1), else_=0)),
                         func.max(Image.updated_at),
                     )
                     .join(GenerationJob, GenerationJob.id == Image.job_id)
@@ -650,7 +864,7 @@ class GenerationEngine:
                         .select_from(Image)
                         .join(GenerationJob, GenerationJob.id == Image.job_id)
                         .where(
-                            Image.status == "pending",
+                            Image.status == DesignStatus.PENDING,
                             GenerationJob.status.in_(ACTIVE_JOB),
                             GenerationJob.provider == provider,
                         )
@@ -661,6 +875,19 @@ class GenerationEngine:
         if count:
             await self.queue.enqueue(provider, count)
         return count
+
+    async def release_all_claims(self) -> None:
+        """Every claim back to pending and every queue re-woken: only for a restart of the
+        sole worker (embedded mode), whose earlier claims belong to a process that is gone."""
+        async with self.sessionmaker() as db:
+            await db.execute(
+                update(Image)
+                .where(Image.status == DesignStatus.CLAIMED)
+                .values(status=DesignStatus.PENDING, claimed_by=None, lease_expires_at=None)
+            )
+            await db.commit()
+        for provider in self.providers:
+            await self.reseed(provider)
 
     async def run_sweeper(self) -> None:
         while True:

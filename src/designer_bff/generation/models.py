@@ -1,31 +1,48 @@
 """Generation jobs. The database is the record of truth: each job and each of its
-images (gallery.models.Image, status column) carries a persisted state."""
+designs (designs.models.Image, status column) carries a persisted state."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from designer_bff.db.base import Base, JSONType, TimestampMixin, UTCDateTime, new_id
+from designer_bff.db.base import Base, JSONType, OwnerId, TimestampMixin, UTCDateTime, UUIDKey
 
-JOB_STATUSES = ("queued", "running", "completed", "failed", "cancelled")
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+# Jobs whose designs are still being made.
+ACTIVE_JOB = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class JobSource(StrEnum):
+    COMMAND = "command"
+    SPEC = "spec"
+    PROMPT = "prompt"
+    IMAGE = "image"  # more like this
+    NIGHTLY = "nightly"
+    ENHANCE = "enhance"  # an enhanced copy of a design (reference_image_id)
 
 
 class GenerationJob(TimestampMixin, Base):
     __tablename__ = "generation_jobs"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=new_id)
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-    )
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="queued")
-    # command | spec | prompt | image (more like this) | nightly
-    source: Mapped[str] = mapped_column(String(20), nullable=False, default="spec")
+    id: Mapped[UUIDKey]
+    user_id: Mapped[OwnerId]
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=JobStatus.QUEUED)
+    source: Mapped[str] = mapped_column(String(20), nullable=False, default=JobSource.SPEC)
     command_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid(), ForeignKey("voice_commands.id", ondelete="SET NULL"), nullable=True
     )
@@ -34,7 +51,8 @@ class GenerationJob(TimestampMixin, Base):
     spec: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     prompt: Mapped[str | None] = mapped_column(Text, nullable=True)
     negative_prompt: Mapped[str | None] = mapped_column(Text, nullable=True)
-    provider: Mapped[str] = mapped_column(String(40), nullable=False)
+    # The column keeps the setup guide's name (its "Common Queries" read it).
+    provider: Mapped[str] = mapped_column("model_provider", String(40), nullable=False)
     model: Mapped[str | None] = mapped_column(String(100), nullable=True)
     params: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)

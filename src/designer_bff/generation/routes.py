@@ -3,103 +3,190 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, status
 
-from designer_bff.core.deps import DbDep, UserDep
-from designer_bff.core.pagination import MAX_LIMIT
-from designer_bff.generation.schemas import GenerationIn, JobOut, JobPage, LegacyGenerateIn
-from designer_bff.generation.service import GenerationService, canonical_spec, job_out
+from designer_bff.auth.deps import UserDep
+from designer_bff.core.deps import DbDep, provide
+from designer_bff.core.openapi import error_responses
+from designer_bff.core.pagination import PageParams, newest_first_format, page_params
+from designer_bff.generation.models import GenerationJob, JobSource
+from designer_bff.generation.schemas import (
+    EstimateOut,
+    GenerationIn,
+    JobOut,
+    JobPage,
+    LegacyGenerateIn,
+    ProviderDefaultsIn,
+    ProviderDefaultsOut,
+    ProviderOut,
+)
+from designer_bff.generation.service import GenerationService, job_out
 
 router = APIRouter(tags=["generation"])
 
+GenerationDep = Annotated[GenerationService, Depends(provide(GenerationService))]
 
-def _service(request: Request) -> GenerationService:
-    return request.app.state.services.generation
+_UNMAKEABLE = (
+    "`quantity_too_large`, `invalid_quantity`, `unknown_provider`, `command_not_makeable` "
+    "or `not_a_generation_command`: nothing can be made from it"
+)
+_CREATE_ERRORS = error_responses(
+    {
+        402: "`budget_exceeded`: the estimate is more than is left of the monthly budget "
+        "(`details.remaining_usd`)",
+        404: "`not_found`: no command of yours has this `command_id`",
+        422: _UNMAKEABLE,
+    }
+)
 
 
-@router.post("/api/generations", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut)
+@router.post(
+    "/api/generations",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobOut,
+    responses=_CREATE_ERRORS,
+)
 async def create_generation(
-    body: GenerationIn, request: Request, db: DbDep, current: UserDep
+    body: GenerationIn, service: GenerationDep, db: DbDep, current: UserDep
 ) -> dict[str, Any]:
     """Queue N designs from a spec, a prompt or a stored command. Progress arrives over
     Socket.IO (`job.progress`, `image.created`, `job.completed`) and at GET /{id}."""
-    service = _service(request)
-    if body.spec is not None:
-        specs = [(canonical_spec(body.spec), body.quantity or body.spec.quantity or 1)]
-        source = "spec"
-    elif body.prompt is not None:
-        specs = await service.specs_from_prompt(body.prompt, body.quantity)
-        source = "prompt"
-    else:
-        assert body.command_id is not None
-        specs = await service.specs_from_command(db, current.id, body.command_id, body.quantity)
-        source = "command"
+    specs, source = await service.specs_from_request(
+        db,
+        current.id,
+        spec=body.spec,
+        prompt=body.prompt,
+        command_id=body.command_id,
+        quantity=body.quantity,
+    )
     job = await service.create(
         db,
         current.id,
         specs=specs,
         source=source,
         provider=body.provider,
+        strategy=body.strategy,
+        options=body.options.given() if body.options else None,
+        fallback=body.fallback,
         priority=body.priority,
-        prompt=body.prompt,
+        prompt=body.prompt if source == JobSource.PROMPT else None,
         command_id=body.command_id,
     )
-    return job_out(job, await service.images(db, job))
+    return await service.describe(db, job)
+
+
+@router.post(
+    "/api/generations/estimate",
+    response_model=EstimateOut,
+    responses=error_responses(
+        {404: "`not_found`: no command of yours has this `command_id`", 422: _UNMAKEABLE}
+    ),
+)
+async def estimate_generation(
+    body: GenerationIn, service: GenerationDep, db: DbDep, current: UserDep
+) -> dict[str, Any]:
+    """What POST /api/generations with this body would cost, which provider would make
+    it, and whether it fits what is left of the monthly budget. Nothing is made."""
+    specs, _ = await service.specs_from_request(
+        db,
+        current.id,
+        spec=body.spec,
+        prompt=body.prompt,
+        command_id=body.command_id,
+        quantity=body.quantity,
+    )
+    return await service.estimate(
+        db,
+        current.id,
+        total=sum(n for _, n in specs),
+        provider=body.provider,
+        strategy=body.strategy,
+        options=body.options.given() if body.options else None,
+        fallback=body.fallback,
+    )
+
+
+@router.get("/api/generations/providers", response_model=list[ProviderOut])
+async def list_providers(service: GenerationDep, current: UserDep) -> list[dict[str, Any]]:
+    """The providers this deployment offers, with the price of one design each."""
+    return service.offered()
+
+
+@router.get("/api/generations/defaults", response_model=ProviderDefaultsOut)
+async def get_defaults(service: GenerationDep, db: DbDep, current: UserDep) -> dict[str, Any]:
+    """My default provider and strategy (used when a request names neither)."""
+    return await service.defaults(db, current.id)
+
+
+@router.put(
+    "/api/generations/defaults",
+    response_model=ProviderDefaultsOut,
+    responses=error_responses({422: "`unknown_provider` or `unknown_strategy`"}),
+)
+async def set_defaults(
+    body: ProviderDefaultsIn, service: GenerationDep, db: DbDep, current: UserDep
+) -> dict[str, Any]:
+    return await service.set_defaults(
+        db,
+        current.id,
+        default_provider=body.default_provider,
+        provider_strategy=body.provider_strategy,
+    )
 
 
 @router.get("/api/generations", response_model=JobPage)
 async def list_generations(
-    request: Request,
+    service: GenerationDep,
     db: DbDep,
     current: UserDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    page: Annotated[PageParams, page_params(newest_first_format(GenerationJob), 20)],
 ) -> dict[str, Any]:
     """My generation jobs, newest first."""
-    jobs, next_cursor = await _service(request).list(db, current.id, limit=limit, cursor=cursor)
+    jobs, next_cursor = await service.page(db, current.id, limit=page.limit, cursor=page.cursor)
     return {"items": [job_out(j) for j in jobs], "next_cursor": next_cursor}
 
 
-@router.get("/api/generations/{job_id}", response_model=JobOut)
+@router.get("/api/generations/{job_id:uuid}", response_model=JobOut)
 async def get_generation(
-    job_id: uuid.UUID, request: Request, db: DbDep, current: UserDep
+    job_id: uuid.UUID, service: GenerationDep, db: DbDep, current: UserDep
 ) -> dict[str, Any]:
-    service = _service(request)
-    job = await service.get(db, current.id, job_id)
-    return job_out(job, await service.images(db, job))
+    return await service.describe(db, await service.get(db, current.id, job_id))
 
 
-@router.post("/api/generations/{job_id}/cancel", response_model=JobOut)
+@router.post("/api/generations/{job_id:uuid}/cancel", response_model=JobOut)
 async def cancel_generation(
-    job_id: uuid.UUID, request: Request, db: DbDep, current: UserDep
+    job_id: uuid.UUID, service: GenerationDep, db: DbDep, current: UserDep
 ) -> dict[str, Any]:
     """Stop designs not yet made; designs already made stay."""
-    service = _service(request)
-    job = await service.cancel(db, current.id, job_id)
-    return job_out(job, await service.images(db, job))
+    return await service.describe(db, await service.cancel(db, current.id, job_id))
 
 
 # -- the original guide's calls ----------------------------------------------------------
 
 
-@router.post("/api/images/generate", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/api/images/generate",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses({422: _UNMAKEABLE}),
+)
 async def legacy_generate(
-    body: LegacyGenerateIn, request: Request, db: DbDep, current: UserDep
+    body: LegacyGenerateIn, service: GenerationDep, db: DbDep, current: UserDep
 ) -> dict[str, Any]:
-    service = _service(request)
-    quantity = body.quantity or body.count
-    if body.spec is not None:
-        specs = [(canonical_spec(body.spec), quantity or body.spec.quantity or 1)]
-        source = "spec"
-    elif body.prompt:
-        specs = await service.specs_from_prompt(body.prompt, quantity)
-        source = "prompt"
-    else:
-        from designer_bff.core.errors import AppError
-
-        raise AppError("Give a prompt or a spec.", code="validation_error", status_code=422)
+    specs, source = await service.specs_from_request(
+        db,
+        current.id,
+        spec=body.spec,
+        prompt=body.prompt or None,
+        command_id=None,
+        quantity=service.check_quantity(body.quantity, body.count),
+    )
     job = await service.create(
-        db, current.id, specs=specs, source=source, provider=body.provider, prompt=body.prompt
+        db,
+        current.id,
+        specs=specs,
+        source=source,
+        provider=body.provider,
+        prompt=body.prompt if source == JobSource.PROMPT else None,
     )
     return {
         "success": True,
@@ -110,13 +197,12 @@ async def legacy_generate(
     }
 
 
-@router.get("/api/images/job/{job_id}")
+@router.get("/api/images/job/{job_id:uuid}")
 async def legacy_job_status(
-    job_id: uuid.UUID, request: Request, db: DbDep, current: UserDep
+    job_id: uuid.UUID, service: GenerationDep, db: DbDep, current: UserDep
 ) -> dict[str, Any]:
-    service = _service(request)
     job = await service.get(db, current.id, job_id)
-    data = job_out(job, await service.images(db, job))
+    data = await service.describe(db, job)
     return {
         "success": True,
         "jobId": str(job.id),

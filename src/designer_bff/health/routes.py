@@ -1,19 +1,39 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from designer_bff import __version__
-from designer_bff.core.deps import ServicesDep
+from designer_bff.core.deps import provide
+from designer_bff.core.metrics import Metrics
+from designer_bff.health.service import HealthService
 
 router = APIRouter(tags=["operations"])
 
+HealthDep = Annotated[HealthService, Depends(provide(HealthService))]
+MetricsDep = Annotated[Metrics, Depends(provide(Metrics))]
 
-@router.get("/health", summary="Liveness and dependency checks")
-async def health(services: ServicesDep) -> JSONResponse:
-    checks = await services.health()
+
+class HealthOut(BaseModel):
+    status: str = Field(description="`ok`, or `degraded` when a dependency is down.")
+    version: str
+    checks: dict[str, dict[str, Any]] = Field(
+        description="Per dependency (database, redis, storage, broker): its `status` "
+        "(`ok`, `down`, `not_configured`) and what was measured."
+    )
+
+
+@router.get(
+    "/health",
+    summary="Liveness and dependency checks",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "A dependency is down."}},
+)
+async def health(service: HealthDep) -> JSONResponse:
+    checks = await service.checks()
     down = [name for name, c in checks.items() if c["status"] == "down"]
     body: dict[str, Any] = {
         "status": "degraded" if down else "ok",
@@ -24,5 +44,5 @@ async def health(services: ServicesDep) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-async def metrics(services: ServicesDep) -> Response:
-    return Response(services.metrics.render(), media_type=services.metrics.content_type)
+async def metrics(metrics: MetricsDep) -> Response:
+    return Response(metrics.render(), media_type=metrics.content_type)

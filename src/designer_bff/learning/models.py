@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from designer_bff.db.base import Base, JSONType, UTCDateTime, new_id, utcnow
+from designer_bff.db.base import Base, JSONType, OwnerId, UTCDateTime, UUIDKey, utcnow
 
 
 class LearningEvent(Base):
@@ -17,10 +17,8 @@ class LearningEvent(Base):
 
     __tablename__ = "learning_events"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=new_id)
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-    )
+    id: Mapped[UUIDKey]
+    user_id: Mapped[OwnerId]
     image_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid(), ForeignKey("images.id", ondelete="SET NULL"), nullable=True
     )
@@ -39,10 +37,8 @@ class LearningEvent(Base):
 class UserPreference(Base):
     __tablename__ = "user_preferences"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=new_id)
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-    )
+    id: Mapped[UUIDKey]
+    user_id: Mapped[OwnerId]
     attribute_type: Mapped[str] = mapped_column(String(40), nullable=False)
     attribute_value: Mapped[str] = mapped_column(String(80), nullable=False)
     weight: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
@@ -62,7 +58,7 @@ class GlobalLearning(Base):
 
     __tablename__ = "global_learning"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=new_id)
+    id: Mapped[UUIDKey]
     attribute_type: Mapped[str] = mapped_column(String(40), nullable=False)
     attribute_value: Mapped[str] = mapped_column(String(80), nullable=False)
     success_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

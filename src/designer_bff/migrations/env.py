@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from designer_bff.db.models import Base
+from designer_bff.migrations.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -19,13 +19,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from designer_bff.db.base import Base, JSONType, TimestampMixin, UTCDateTime, new_id
+from designer_bff.db.base import Base, JSONType, OwnerId, TimestampMixin, UTCDateTime, UUIDKey
 
 
 class NightlySchedule(TimestampMixin, Base):
     __tablename__ = "nightly_schedules"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=new_id)
+    id: Mapped[UUIDKey]
     user_id: Mapped[uuid.UUID] = mapped_column(
         Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True
     )
@@ -45,13 +45,11 @@ class NightlySchedule(TimestampMixin, Base):
 class NightlyRun(TimestampMixin, Base):
     __tablename__ = "nightly_runs"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=new_id)
+    id: Mapped[UUIDKey]
     schedule_id: Mapped[uuid.UUID] = mapped_column(
         Uuid(), ForeignKey("nightly_schedules.id", ondelete="CASCADE"), nullable=False
     )
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-    )
+    user_id: Mapped[OwnerId]
     # The designer's local date the batch is for; unique so a night never runs twice.
     run_date: Mapped[date] = mapped_column(Date, nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")

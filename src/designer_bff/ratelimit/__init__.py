@@ -1,5 +1,6 @@
-"""Failure counters over a time window (login throttling), in-process or in Redis."""
+"""Attempt budgets over a time window (login, password change and registration throttling),
+kept by the `limits` library in-process or in Redis."""
 
-from designer_bff.ratelimit.base import FailureCounter
+from designer_bff.ratelimit.base import Limit, Throttle
 
-__all__ = ["FailureCounter"]
+__all__ = ["Limit", "Throttle"]

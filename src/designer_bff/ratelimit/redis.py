@@ -1,37 +1,22 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from limits.aio.storage import RedisStorage
 from redis.asyncio import Redis
 
-from designer_bff.ratelimit.base import FailureCounter
+from designer_bff.ratelimit.base import Limit, Throttle
 
 
-class RedisFailureCounter(FailureCounter):
-    """Shared by every API process, so throttling holds behind a load balancer."""
+class RedisThrottle(Throttle):
+    """Shared by every API process, so throttling holds behind a load balancer. Counters
+    live under `{prefix}ratelimit:` and use the app's Redis connection pool."""
 
-    def __init__(self, redis: Redis, *, prefix: str, limit: int, window_s: int) -> None:
-        super().__init__(limit=limit, window_s=window_s)
-        self.redis = redis
-        self.prefix = prefix
-
-    def _key(self, key: str) -> str:
-        return f"{self.prefix}fail:{key}"
-
-    async def retry_after(self, key: str) -> int | None:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.get(self._key(key))
-            pipe.ttl(self._key(key))
-            count, ttl = await pipe.execute()
-        if count is not None and int(count) >= self.limit:
-            return max(1, int(ttl)) if ttl and ttl > 0 else self.window_s
-        return None
-
-    async def record_failure(self, key: str) -> int:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(self._key(key))
-            # NX: the window starts at the first failure and is not extended by later ones.
-            pipe.expire(self._key(key), self.window_s, nx=True)
-            count, _ = await pipe.execute()
-        return int(count)
-
-    async def reset(self, key: str) -> None:
-        await self.redis.delete(self._key(key))
+    def __init__(self, redis: Redis, *, prefix: str, limits: Mapping[str, Limit]) -> None:
+        # The pool is not one of the typed options, and it makes the URI irrelevant.
+        options: dict[str, Any] = {"connection_pool": redis.connection_pool}
+        storage = RedisStorage(
+            "async+redis://", implementation="redispy", key_prefix=f"{prefix}ratelimit", **options
+        )
+        super().__init__(storage, limits)

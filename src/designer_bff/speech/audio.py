@@ -15,6 +15,7 @@ import io
 import struct
 import wave
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +27,7 @@ from designer_bff.speech.base import (
     UnsupportedAudio,
 )
 
+av: ModuleType | None
 try:  # The optional extra: without it only WAV can be decoded.
     import av
     import av.error
@@ -179,6 +181,7 @@ def _decode_with_av(data: bytes, fmt: str, max_samples: int, max_duration_s: flo
             resampler = av.AudioResampler(format="fltp", rate=SAMPLE_RATE)
             for packet in container.demux(stream):
                 for frame in packet.decode():
+                    assert isinstance(frame, av.AudioFrame)  # an audio stream's packets
                     for out in resampler.resample(frame):
                         chunk = out.to_ndarray().mean(axis=0, dtype=np.float32)
                         chunks.append(chunk)

@@ -9,12 +9,11 @@ from typing import Any
 
 import httpx
 
-from designer_bff.speech._http import RetryPolicy, error_body, send_with_retries, short
+from designer_bff.speech._http import CloudSpeechProvider, RetryPolicy, error_body, short
 from designer_bff.speech.audio import AudioClip
 from designer_bff.speech.base import (
     FASHION_VOCABULARY,
     SpeechError,
-    SpeechProvider,
     SpeechProviderError,
     SpeechRateLimited,
     SpeechUnavailable,
@@ -30,8 +29,9 @@ _RETRYABLE_STATUSES = {"UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED", "ABORTED"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
 
-class GoogleSpeechProvider(SpeechProvider):
+class GoogleSpeechProvider(CloudSpeechProvider):
     name = "google"
+    label = "Google Speech-to-Text"
 
     def __init__(
         self,
@@ -45,23 +45,12 @@ class GoogleSpeechProvider(SpeechProvider):
         retry: RetryPolicy | None = None,
         client: httpx.AsyncClient | None = None,
     ) -> None:
-        self._api_key = api_key
-        self.base_url = base_url.rstrip("/")
+        super().__init__(
+            api_key, base_url=base_url, timeout_s=timeout_s, retry=retry, client=client
+        )
         self.language_code = language_code
         self.model = model  # e.g. "latest_short" or "command_and_search"; None = Google's
         self.phrases = phrases
-        self.retry = retry or RetryPolicy()
-        self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s))
-        )
-
-    def available(self) -> bool:
-        return bool(self._api_key)
-
-    async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
 
     def request_body(self, audio: AudioClip) -> dict[str, Any]:
         config: dict[str, Any] = {
@@ -91,13 +80,7 @@ class GoogleSpeechProvider(SpeechProvider):
         async def send() -> httpx.Response:
             return await self._client.post(url, headers=headers, json=body)
 
-        response = await send_with_retries(
-            send, classify=self._classify, policy=self.retry, label="Google Speech-to-Text"
-        )
-        text, language = self._parse(response)
-        return Transcript(
-            transcript=text, language=language, duration_s=audio.duration_s, provider=self.name
-        )
+        return await self._send_and_parse(audio, send)
 
     def _parse(self, response: httpx.Response) -> tuple[str, str]:
         try:

@@ -7,12 +7,11 @@ from typing import Any, Literal
 
 import httpx
 
-from designer_bff.speech._http import RetryPolicy, error_body, send_with_retries, short
+from designer_bff.speech._http import CloudSpeechProvider, RetryPolicy, error_body, short
 from designer_bff.speech.audio import AudioClip
 from designer_bff.speech.base import (
     FASHION_PROMPT,
     SpeechError,
-    SpeechProvider,
     SpeechProviderError,
     SpeechRateLimited,
     SpeechUnavailable,
@@ -34,8 +33,9 @@ _LANGUAGE_CODES = {
 ResponseFormat = Literal["json", "verbose_json"]
 
 
-class OpenAISpeechProvider(SpeechProvider):
+class OpenAISpeechProvider(CloudSpeechProvider):
     name = "openai"
+    label = "the OpenAI speech API"
 
     def __init__(
         self,
@@ -50,8 +50,9 @@ class OpenAISpeechProvider(SpeechProvider):
         retry: RetryPolicy | None = None,
         client: httpx.AsyncClient | None = None,
     ) -> None:
-        self._api_key = api_key
-        self.base_url = base_url.rstrip("/")
+        super().__init__(
+            api_key, base_url=base_url, timeout_s=timeout_s, retry=retry, client=client
+        )
         self.model = model
         # Only whisper-1 offers verbose_json (with the language); the gpt-4o transcribe
         # models answer json or text.
@@ -60,21 +61,9 @@ class OpenAISpeechProvider(SpeechProvider):
         )
         self.language = language
         self.prompt = prompt
-        self.retry = retry or RetryPolicy()
-        self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s))
-        )
-
-    def available(self) -> bool:
-        return bool(self._api_key)
 
     def health(self) -> dict[str, Any]:
         return {**super().health(), "model": self.model}
-
-    async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
 
     async def transcribe(self, audio: AudioClip) -> Transcript:
         if not self._api_key:
@@ -96,13 +85,7 @@ class OpenAISpeechProvider(SpeechProvider):
                 url, headers=headers, data=fields, files={"file": ("audio.wav", wav, "audio/wav")}
             )
 
-        response = await send_with_retries(
-            send, classify=self._classify, policy=self.retry, label="the OpenAI speech API"
-        )
-        text, language = self._parse(response)
-        return Transcript(
-            transcript=text, language=language, duration_s=audio.duration_s, provider=self.name
-        )
+        return await self._send_and_parse(audio, send)
 
     def _parse(self, response: httpx.Response) -> tuple[str, str | None]:
         try:

@@ -28,6 +28,7 @@ from .base import (
 
 if TYPE_CHECKING:
     from obstore import ObjectMeta
+    from obstore.store import ClientConfig
 
 __all__ = ["DEFAULT_CACHE_CONTROL", "S3ObjectStore"]
 
@@ -100,7 +101,7 @@ class S3ObjectStore(ObjectStore):
             "access_key_id": access_key_id,
             "secret_access_key": secret_access_key,
         }
-        client: dict[str, Any] = {"timeout": request_timeout}
+        client: ClientConfig = {"timeout": request_timeout}
         if self.endpoint:
             config["endpoint"] = self.endpoint
             # Path-style (`endpoint/bucket/key`): works for R2, MinIO and loopback test

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from designer_bff.db.base import Base, JSONType, TimestampMixin, UTCDateTime, new_id
+from designer_bff.db.base import Base, JSONType, OwnerId, TimestampMixin, UTCDateTime, UUIDKey
 
 
 class StyleProfile(TimestampMixin, Base):
@@ -17,7 +17,7 @@ class StyleProfile(TimestampMixin, Base):
 
     __tablename__ = "style_profiles"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=new_id)
+    id: Mapped[UUIDKey]
     user_id: Mapped[uuid.UUID] = mapped_column(
         Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True
     )
@@ -36,10 +36,8 @@ class VltSpecification(TimestampMixin, Base):
 
     __tablename__ = "vlt_specifications"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=new_id)
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-    )
+    id: Mapped[UUIDKey]
+    user_id: Mapped[OwnerId]
     image_id: Mapped[uuid.UUID] = mapped_column(
         Uuid(), ForeignKey("images.id", ondelete="CASCADE"), nullable=False
     )

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
+
+from designer_bff.billing.pricing import PriceTable
+from designer_bff.garments.spec import GarmentSpec
+
+# How a provider wants its prompt phrased: one of the prompt builder's families.
+from designer_bff.generation.prompting.model import PromptFamily as PromptFamily
 
 
 @dataclass(frozen=True)
 class DesignRequest:
-    spec: dict[str, Any]
+    spec: GarmentSpec
     prompt: str
     negative_prompt: str | None
     seed: int
     size: int = 1024
+    # Provider options the designer chose: {"size": "1024x1024", "quality": "high"}; for
+    # enhancement {"scale": 2, "face_fix": False}.
+    options: Mapping[str, Any] = field(default_factory=dict)
+    # Enhancement: the source design's original bytes.
+    source: bytes | None = None
 
 
 @dataclass
@@ -29,6 +41,7 @@ class GeneratedDesign:
     seed: int
     cost_usd: Decimal = Decimal(0)
     timings: dict[str, float] = field(default_factory=dict)
+    # Every attribute really drawn, the ones chosen included (stored with the design).
     resolved_spec: dict[str, Any] | None = None
     extra: dict[str, tuple[bytes, str, str]] = field(default_factory=dict)
     image: Any = None
@@ -56,10 +69,30 @@ class PermanentProviderError(ProviderError):
 
 
 class ImageProvider(abc.ABC):
+    """One way of making a design. `name` is what jobs, settings and the API call it
+    ("openai-gpt-image-1"); `vendor` and `model` are what the price table and the ledger
+    call it ("openai", "gpt-image-1")."""
+
     name: str
     model: str
+    vendor: str
+    operation: ClassVar[str] = "generate"  # or "enhance"
+    prompt_family: ClassVar[PromptFamily] = "sentence"
     # Designs this provider may make at once in one worker process.
     default_concurrency: int = 2
+
+    def __init__(self, prices: PriceTable) -> None:
+        self.prices = prices
+
+    def price(self, options: Mapping[str, Any]) -> Decimal:
+        """What one call with these options costs (before making it: estimates, budgets)."""
+        return self.prices.image(
+            self.vendor,
+            self.model,
+            self.operation,
+            size=options.get("size"),
+            quality=options.get("quality"),
+        )
 
     @abc.abstractmethod
     async def generate(self, request: DesignRequest) -> GeneratedDesign:

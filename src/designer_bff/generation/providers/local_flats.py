@@ -17,6 +17,8 @@ from designer_bff.generation.renderer import render_flat
 class LocalFlatsProvider(ImageProvider):
     name = "local-flats"
     model = "local-flats-v1"
+    vendor = "local-flats"
+    prompt_family = "flat"  # its prompt is the technical-flat wording; it draws the spec
     default_concurrency = 2
 
     async def generate(self, request: DesignRequest) -> GeneratedDesign:

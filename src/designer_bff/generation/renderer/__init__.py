@@ -22,6 +22,8 @@ from typing import Any
 
 from PIL import Image
 
+from designer_bff.garments.spec import GarmentSpec
+
 from .garments import DRAWERS, Ctx, frame_for
 from .geometry import CANVAS, Fabric, Scene
 from .palette import COLORS
@@ -76,12 +78,13 @@ def _build(r: Resolved, seed: int) -> tuple[Scene, list[str], list[str]]:
     # thread colours from it); the print itself needs the garment's bounding box.
     contrast_idx = 1 if r.pattern == "solid" else 3
     bases = {"main": roles_rgb[0], "contrast": roles_rgb[contrast_idx]}
-    roles = Roles(*roles_rgb[:4])
+    roles = Roles(roles_rgb[0], roles_rgb[1], roles_rgb[2], roles_rgb[3], r.named_colors)
     u = frame.scale
-    probe = make_print(r.pattern, r.pattern_variant, (0, 0, CANVAS, CANVAS), u, roles,
-                       _rng(seed, "print-probe"))
+    probe = make_print(
+        r.pattern, r.pattern_variant, (0, 0, CANVAS, CANVAS), u, roles, _rng(seed, "print-probe")
+    )
     bases["main"] = probe.base
-    sk = Sketch(frame, bases)
+    sk = Sketch(frame, bases, buttonless="button" in r.exclude.get("details", ()))
     ctx = Ctx(r, fit, _rng(seed, "construction"), set(r.details))
     DRAWERS[r.garment_type](sk, ctx)
 
@@ -107,11 +110,14 @@ def _build(r: Resolved, seed: int) -> tuple[Scene, list[str], list[str]]:
     return scene, colors_drawn, sk.drawn_details
 
 
-def render_flat(spec: Mapping[str, Any], seed: int, size: int = 1024) -> RenderedFlat:
-    """Render one design. Unknown or contradictory spec values never raise."""
+def render_flat(spec: GarmentSpec | Mapping[str, Any], seed: int, size: int = 1024) -> RenderedFlat:
+    """Render one design. Unknown or contradictory spec values never raise. Takes the
+    garment spec (a loose mapping too: the renderer is also fuzzed with raw input)."""
     if size < 16 or size > 4096:
         raise ValueError("size must be between 16 and 4096 pixels")
     t0 = time.perf_counter()
+    if isinstance(spec, GarmentSpec):
+        spec = spec.model_dump()
     r = resolve(spec if isinstance(spec, Mapping) else {}, int(seed))
     t1 = time.perf_counter()
     scene, colors_drawn, details = _build(r, int(seed))

@@ -398,6 +398,31 @@ def _bow(sk: Sketch, p: Pt, scale: float, fabric: str = "contrast") -> None:
     sk.piece(ellipse_pts(x, y, 1.1 * s, 1.4 * s, 0, 10), fabric=fabric, outline_w=1.6)
 
 
+def _fringe_row(sk: Sketch, x0: float, x1: float, y: float, drop: float = 5.5) -> None:
+    """Fringe hanging from a hem between x0 and x1."""
+    n = max(4, int(abs(x1 - x0) / 0.9))
+    for k in range(n + 1):
+        x = x0 + (x1 - x0) * k / n
+        sk.outline_line([(x, y), (x * 1.01, y + drop)], width=1.2)
+
+
+def _neck_ruffle(sk: Sketch, top: Top) -> bool:
+    """A ruffle along the front neckline (or a strapless or off-shoulder top edge); False
+    where the top has no symmetric edge to follow (halter, one shoulder)."""
+    if top.mode == "shoulders" and top.neck_front is not None:
+        front = top.neck_front
+    elif top.mode in ("strapless", "straps", "off-shoulder"):
+        front = list(top.right)
+    else:
+        return False
+    band = offset_polyline(front, 2.6)
+    full = [*mirror_x(list(reversed(front)))[:-1], *front]
+    fullb = [*mirror_x(list(reversed(band)))[:-1], *band]
+    sk.piece([*full, *reversed(fullb)])
+    _rib_lines_along(sk, full, fullb, 16)
+    return True
+
+
 # --- skirt-region details (dresses, skirts, gowns) ---------------------------------
 
 
@@ -412,26 +437,26 @@ class SkirtBox:
 
 def _skirt_details(sk: Sketch, c: Ctx, box: SkirtBox) -> None:
     length = box.hem_y - box.waist_y
-    if c.wants("pleats") and not box.flared:
+    if c.wants("pleat") and not box.flared:
         n = 6
         for k in range(-n + 1, n):
             x0 = box.waist_x * k / n
             x1 = box.hem_x * k / n
             sk.seam([(x0, box.waist_y + 1.0), (x1, box.hem_y - 0.4)], width=1.1)
-        sk.detail("pleats")
-    elif c.wants("pleats"):
+        sk.detail("pleat")
+    elif c.wants("pleat"):
         for k in range(-5, 6):
             if k == 0:
                 continue
             x0 = box.waist_x * k / 6
             sk.seam([(x0, box.waist_y + 1), (x0 * 1.06, box.waist_y + 6.0)], width=1.1)
-        sk.detail("pleats")
+        sk.detail("pleat")
     if c.wants("slit") and length > 30:
         x = box.hem_x * 0.42
         top = box.hem_y - length * 0.38
         sk.outline_line([(x, box.hem_y + 0.8), (x * 0.97, top)], width=2.0)
         sk.detail("slit")
-    if c.wants("pockets"):
+    if c.wants("pocket"):
         for s in (1, -1):
             x = box.waist_x * 0.92 * s
             sk.seam(
@@ -442,7 +467,7 @@ def _skirt_details(sk: Sketch, c: Ctx, box: SkirtBox) -> None:
                 ],
                 width=1.2,
             )
-        sk.detail("pockets")
+        sk.detail("pocket")
     if c.wants("fringe"):
         steps = int(box.hem_x * 1.2)
         for k in range(-steps, steps + 1):
@@ -752,13 +777,13 @@ def _peplum(sk: Sketch, y: float, x: float) -> None:
 
 def _common_top_details(sk: Sketch, c: Ctx, top: Top, waist_y: float, hem_y: float) -> None:
     fit = c.fit
-    if c.wants("buttons") and top.mode == "shoulders" and top.neck_front is not None:
+    if c.wants("button") and top.mode == "shoulders" and top.neck_front is not None:
         y0 = top.neck_front[0][1] + 1.5
         y1 = min(hem_y - 2.0, waist_y + 26.0)
         n = max(3, int((y1 - y0) / 6.5))
         for k in range(n):
             sk.button((0.0, y0 + k * (y1 - y0) / max(n - 1, 1)), 0.6)
-        sk.detail("buttons")
+        sk.detail("button")
     if c.wants("bow"):
         if top.neck_front is not None and top.mode == "shoulders":
             _bow(sk, (0.0, top.neck_front[0][1] + 0.8), 0.9)
@@ -877,11 +902,11 @@ def draw_skirt(sk: Sketch, c: Ctx) -> None:
     sk.piece(_band(-waist_x, waist_x, wb_top, wb_bot, 8))
     sk.stitch([(-waist_x + 0.5, wb_top + 0.7), (waist_x - 0.5, wb_top + 0.7)])
     sk.button((waist_x - 2.2, (wb_top + wb_bot) / 2), 0.7)
-    if c.wants("buttons"):
+    if c.wants("button"):
         for k in range(5):
             sk.button((0.0, wb_bot + 4.0 + k * (hem_y - wb_bot - 8) / 5), 0.65)
         sk.seam([(1.6, wb_bot), (1.6 + (box.hem_x - waist_x) * 0.03, hem_y)], width=1.1)
-        sk.detail("buttons")
+        sk.detail("button")
     if c.wants("belt"):
         _belt(sk, WAIST_Y - 1.7, waist_x, c)
         sk.detail("belt")
@@ -953,7 +978,7 @@ def _trousers(
             # pressed crease from the pleat to the hem
             cx = (g.hem_out[0] + g.hem_in[0]) / 2
             sk.seam([(g.crease_top[0] * s, waist_y + 1.0), (cx * s, hem_y - 0.5)], width=1.0)
-        if c.wants("pleats"):
+        if c.wants("pleat"):
             px = waist_x * 0.42 * s
             sk.seam([(px, waist_y + 0.3), (px * 1.02, waist_y + 9.0)], width=1.1)
             sk.seam([(px * 0.75, waist_y + 0.3), (px * 0.77, waist_y + 6.0)], width=1.1)
@@ -971,17 +996,21 @@ def _trousers(
         # a turned-up cuff
         for s in (1, -1):
             sk.seam([(g.hem_out[0] * s, hem_y - 3.2), (g.hem_in[0] * s, hem_y - 3.2)], width=1.3)
-    if c.wants("pockets") and not jeans and hem_y > 100:
+    if c.wants("pocket") and not jeans and hem_y > 100:
         for s in (1, -1):
             x = (g.hem_out[0] + fit.hip_x) / 2 * s + 1.0 * s
             pk = _band(x - 4.5 * s, x + 0.5 * s, 78.0, 90.0, 2)
             sk.seam(pk, closed=True, width=1.2)
             sk.seam([(x - 4.5 * s, 80.5), (x + 0.5 * s, 80.5)], width=1.2)
-        sk.detail("pockets")
-    elif c.wants("pockets"):
-        sk.detail("pockets")
-    if c.wants("pleats"):
-        sk.detail("pleats")
+        sk.detail("pocket")
+    elif c.wants("pocket"):
+        sk.detail("pocket")
+    if c.wants("pleat"):
+        sk.detail("pleat")
+    if c.wants("fringe"):
+        for s in (1, -1):
+            _fringe_row(sk, g.hem_in[0] * s, g.hem_out[0] * s, hem_y, 4.5 if hem_y < 100 else 6.0)
+        sk.detail("fringe")
     if with_band:
         band = _band(-waist_x - 0.3, waist_x + 0.3, waist_y - 3.6, waist_y + 0.2, 8)
         sk.piece(band)
@@ -1106,14 +1135,18 @@ def draw_top(sk: Sketch, c: Ctx, kind: str) -> None:
     if c.wants("belt") and hem_y > WAIST_Y + 4:
         _belt(sk, WAIST_Y, fit.waist_x + 0.5, c)
         sk.detail("belt")
-    if c.wants("ruffle") and top.mode == "shoulders" and top.neck_front is not None:
-        front = top.neck_front
-        band = offset_polyline(front, 2.6)
-        full = [*mirror_x(list(reversed(front)))[:-1], *front]
-        fullb = [*mirror_x(list(reversed(band)))[:-1], *band]
-        sk.piece([*full, *reversed(fullb)])
-        _rib_lines_along(sk, full, fullb, 16)
+    if c.wants("ruffle") and _neck_ruffle(sk, top):
         sk.detail("ruffle")
+    if c.wants("pocket"):
+        if kind != "shirt":  # a shirt has its chest pocket already
+            pk = _band(4.5, 10.5, 22.0, 29.0, 2)
+            sk.seam(pk, closed=True, width=1.2)
+            sk.stitch([(4.5, 23.2), (10.5, 23.2)])
+        sk.detail("pocket")
+    if c.wants("fringe"):
+        x = _side(fit, top.ua, hem_y)[-1][0] - 0.4
+        _fringe_row(sk, -x, x, hem_y)
+        sk.detail("fringe")
 
 
 def draw_cardigan(sk: Sketch, c: Ctx) -> None:
@@ -1141,7 +1174,7 @@ def draw_cardigan(sk: Sketch, c: Ctx) -> None:
     y0 = front[0][1] + 1.5
     for k in range(n):
         sk.button((0.9, y0 + k * (hem_y - y0 - 4.0) / (n - 1)), 0.6)
-    if c.rng.random() < 0.5 or c.wants("pockets"):
+    if c.rng.random() < 0.5 or c.wants("pocket"):
         for s in (1, -1):
             pk = _band(5.0 * s, 11.5 * s, body_hem - 13.0, body_hem - 4.0, 2)
             sk.piece(pk, outline_w=1.6)
@@ -1150,10 +1183,10 @@ def draw_cardigan(sk: Sketch, c: Ctx) -> None:
                 closed=True,
                 width=1.0,
             )
-        if c.wants("pockets"):
-            sk.detail("pockets")
-    if c.wants("buttons"):
-        sk.detail("buttons")
+        if c.wants("pocket"):
+            sk.detail("pocket")
+    if c.wants("button"):
+        sk.detail("button")
 
 
 def draw_hoodie(sk: Sketch, c: Ctx) -> None:
@@ -1196,8 +1229,8 @@ def draw_hoodie(sk: Sketch, c: Ctx) -> None:
         ]
         sk.piece(pocket, outline_w=2.0)
         sk.stitch([(-9.6, y0 + 0.8), (9.6, y0 + 0.8)])
-        if c.wants("pockets"):
-            sk.detail("pockets")
+        if c.wants("pocket"):
+            sk.detail("pocket")
     # the drawstrings hang over the pocket, so they belong to it (drawn after it)
     for s in (1, -1):
         string = [(2.6 * s, 6.5), *quad((2.6 * s, 6.5), (3.2 * s, 16.0), (2.2 * s, 24.0), 8)]
@@ -1362,10 +1395,10 @@ def draw_vest(sk: Sketch, c: Ctx) -> None:
         sk.seam(_band(6.0 * s, 12.0 * s, py, py + 1.3, 1), closed=True, width=1.3)
     if neck == "collared" and top.neck_front is not None:
         _lapels(sk, c, top.neck_front[0][1], 5.5, wide=False)
-    if c.wants("pockets"):
-        sk.detail("pockets")
-    if c.wants("buttons"):
-        sk.detail("buttons")
+    if c.wants("pocket"):
+        sk.detail("pocket")
+    if c.wants("button"):
+        sk.detail("button")
 
 
 # --- tailoring and outerwear -------------------------------------------------------
@@ -1507,10 +1540,10 @@ def draw_jacket(sk: Sketch, c: Ctx, kind: str) -> None:
         _belt(sk, WAIST_Y + 1.0, fit.waist_x + 1.0, c, tie=variant == "wrap", fabric="main")
         if c.wants("belt"):
             sk.detail("belt")
-    if c.wants("pockets"):
-        sk.detail("pockets")
-    if c.wants("buttons"):
-        sk.detail("buttons")
+    if c.wants("pocket"):
+        sk.detail("pocket")
+    if c.wants("button"):
+        sk.detail("button")
 
 
 def _trench_extras(sk: Sketch, c: Ctx) -> None:
@@ -1555,6 +1588,7 @@ def _casual_jacket(sk: Sketch, c: Ctx, variant: str, hem_y: float) -> None:
         for s in (1, -1):
             sk.seam([(8.0 * s, 40.0), (11.0 * s, 50.0)], width=1.6)
         sk.piece(_band(-2.4, -0.4, 18.0, 23.0, 1), outline_w=1.2)
+        _casual_details(sk, c, ("pocket", "zipper"), hem_y)  # welt pockets, a zip front
         return
     if variant == "moto":
         top = bodice_top("crew", sleeve_kind, fit)
@@ -1577,8 +1611,7 @@ def _casual_jacket(sk: Sketch, c: Ctx, variant: str, hem_y: float) -> None:
             fabric="contrast",
             outline_w=1.2,
         )
-        if c.wants("zipper"):
-            sk.detail("zipper")
+        _casual_details(sk, c, ("pocket", "zipper"), hem_y)  # zip pockets, the asymmetric zip
         return
     # denim trucker jacket
     top = bodice_top("collared", sleeve_kind, fit)
@@ -1610,6 +1643,19 @@ def _casual_jacket(sk: Sketch, c: Ctx, variant: str, hem_y: float) -> None:
     for k in range(5):
         sk.button((0.0, 9.0 + k * (hem_y - 11.0) / 4), 0.65)
     _shirt_collar(sk, c, top.neck_front or neck_curve("collared", fit))
+    _casual_details(sk, c, ("pocket", "button"), hem_y)  # flap chest pockets, a button front
+
+
+def _casual_details(sk: Sketch, c: Ctx, built_in: tuple[str, ...], hem_y: float) -> None:
+    """Details a casual jacket's construction always has, reported when asked for; a
+    belt asked for is added at the waist of one long enough to have it."""
+    for d in built_in:
+        if c.wants(d):
+            sk.detail(d)
+    if c.wants("belt") and hem_y > WAIST_Y + 6:
+        fit = c.fit
+        _belt(sk, WAIST_Y + 1.0, fit.waist_x + 1.0, c, tie=False, fabric="main")
+        sk.detail("belt")
 
 
 def draw_suit(sk: Sketch, c: Ctx) -> None:
@@ -1678,8 +1724,14 @@ def draw_jumpsuit(sk: Sketch, c: Ctx, romper: bool = False) -> None:
         )
         if c.wants("belt"):
             sk.detail("belt")
-    if c.wants("pockets"):
-        sk.detail("pockets")
+    if c.wants("pocket"):
+        sk.detail("pocket")
+    if c.wants("ruffle") and _neck_ruffle(sk, top):
+        sk.detail("ruffle")
+    if c.wants("fringe"):
+        for s in (1, -1):
+            _fringe_row(sk, g.hem_in[0] * s, g.hem_out[0] * s, hem_y, 4.5)
+        sk.detail("fringe")
 
 
 def draw_kimono(sk: Sketch, c: Ctx) -> None:

@@ -165,33 +165,6 @@ def spline(points: Sequence[Pt], n: int = 6, closed: bool = False) -> list[Pt]:
     return out
 
 
-class PathBuilder:
-    """Accumulates a flattened path: line_to, curve_to (cubic), quad_to."""
-
-    def __init__(self, start: Pt) -> None:
-        self.pts: list[Pt] = [start]
-
-    @property
-    def last(self) -> Pt:
-        return self.pts[-1]
-
-    def line(self, p: Pt) -> PathBuilder:
-        self.pts.append(p)
-        return self
-
-    def curve(self, c1: Pt, c2: Pt, p: Pt, n: int = 12) -> PathBuilder:
-        self.pts.extend(cubic(self.last, c1, c2, p, n))
-        return self
-
-    def quad(self, c: Pt, p: Pt, n: int = 10) -> PathBuilder:
-        self.pts.extend(quad(self.last, c, p, n))
-        return self
-
-    def extend(self, pts: Iterable[Pt]) -> PathBuilder:
-        self.pts.extend(pts)
-        return self
-
-
 def mirror_x(pts: Iterable[Pt]) -> list[Pt]:
     return [(-x, y) for x, y in pts]
 
@@ -231,30 +204,7 @@ def offset_polyline(pts: Sequence[Pt], d: float) -> list[Pt]:
     return out
 
 
-def polyline_length(pts: Sequence[Pt]) -> float:
-    return sum(math.dist(pts[i], pts[i + 1]) for i in range(len(pts) - 1))
-
-
-def point_along(pts: Sequence[Pt], dist: float) -> Pt:
-    """Point at arc length `dist` along a polyline (clamped to its ends)."""
-    if dist <= 0:
-        return pts[0]
-    acc = 0.0
-    for i in range(len(pts) - 1):
-        seg = math.dist(pts[i], pts[i + 1])
-        if acc + seg >= dist and seg > 0:
-            t = (dist - acc) / seg
-            return (
-                pts[i][0] + (pts[i + 1][0] - pts[i][0]) * t,
-                pts[i][1] + (pts[i + 1][1] - pts[i][1]) * t,
-            )
-        acc += seg
-    return pts[-1]
-
-
-def dash_segments(
-    pts: Sequence[Pt], on: float, off: float, closed: bool = False
-) -> list[list[Pt]]:
+def dash_segments(pts: Sequence[Pt], on: float, off: float, closed: bool = False) -> list[list[Pt]]:
     """Split a polyline into dashes exactly as SVG stroke-dasharray does (phase 0)."""
     path = [*pts, pts[0]] if closed else list(pts)
     out: list[list[Pt]] = []
@@ -282,19 +232,6 @@ def dash_segments(
     if drawing and len(cur) > 1:
         out.append(cur)
     return out
-
-
-def bbox(pts: Iterable[Pt]) -> tuple[float, float, float, float]:
-    xs: list[float] = []
-    ys: list[float] = []
-    for x, y in pts:
-        xs.append(x)
-        ys.append(y)
-    return (min(xs), min(ys), max(xs), max(ys))
-
-
-def translate(pts: Iterable[Pt], dx: float, dy: float) -> list[Pt]:
-    return [(x + dx, y + dy) for x, y in pts]
 
 
 def rotate(pts: Iterable[Pt], angle: float, cx: float = 0.0, cy: float = 0.0) -> list[Pt]:

@@ -1,8 +1,11 @@
 """Named fashion colours and palettes as RGB, plus small colour helpers.
 
-The names are the canonical colour values of the fashion taxonomy; the RGB values are
-chosen to read as the fabric colour a designer means (a "navy" that is not black, a
-"camel" that is not brown), not as CSS keywords.
+The names are the canonical colour and palette values of the fashion taxonomy (checked
+when the render weights load, see `.weights`; synonyms such as "gray" are resolved by
+the taxonomy before a name gets here). The RGB values are chosen to read as the fabric
+colour a designer means (a "navy" that is not black, a "camel" that is not brown), not
+as CSS keywords. A palette here may hold more colours than the taxonomy's
+`palette_colors` (never fewer): these are the colours a design in it is drawn from.
 """
 
 from __future__ import annotations
@@ -52,38 +55,17 @@ COLORS: dict[str, RGB] = {
     "silver": (196, 198, 204),
 }
 
-# Spellings a caller may still send although the parser canonicalises them; unknown
-# names are simply not drawn, so this is a courtesy, not a second taxonomy.
-COLOR_SYNONYMS: dict[str, str] = {
-    "gray": "grey",
-    "light-blue": "sky-blue",
-    "skyblue": "sky-blue",
-    "baby-blue": "sky-blue",
-    "dark-blue": "navy",
-    "wine": "burgundy",
-    "oxblood": "burgundy",
-    "magenta": "fuchsia",
-    "hot-pink": "fuchsia",
-    "violet": "purple",
-    "aubergine": "plum",
-    "forest-green": "emerald",
-    "army-green": "olive",
-    "off-white": "ivory",
-    "nude": "beige",
-    "sand": "beige",
-    "denim": "blue",
-    "indigo": "navy",
-    "chocolate": "brown",
-    "ochre": "mustard",
-    "peach": "coral",
-    "rose": "pink",
-    "aqua": "turquoise",
-    "slate": "charcoal",
-}
-
 PALETTES: dict[str, tuple[str, ...]] = {
     "earth-tones": (
-        "brown", "rust", "terracotta", "olive", "camel", "tan", "khaki", "mustard", "sage",
+        "brown",
+        "rust",
+        "terracotta",
+        "olive",
+        "camel",
+        "tan",
+        "khaki",
+        "mustard",
+        "sage",
         "beige",
     ),
     "pastels": ("blush", "pink", "lavender", "lilac", "mint", "sky-blue", "cream", "yellow"),
@@ -92,43 +74,7 @@ PALETTES: dict[str, tuple[str, ...]] = {
     "monochrome": ("black", "white", "grey", "charcoal", "silver"),
 }
 
-PALETTE_SYNONYMS: dict[str, str] = {
-    "earthy": "earth-tones",
-    "earth-tone": "earth-tones",
-    "earthy-tones": "earth-tones",
-    "pastel": "pastels",
-    "neutral": "neutrals",
-    "jewel-tone": "jewel-tones",
-    "jewel": "jewel-tones",
-}
-
 INK: RGB = (34, 34, 38)
-
-
-def color_rgb(name: str) -> RGB | None:
-    """RGB for a canonical name, a tolerated synonym or a #rrggbb string; None if unknown."""
-    key = name.strip().lower().replace(" ", "-").replace("_", "-")
-    key = COLOR_SYNONYMS.get(key, key)
-    if key in COLORS:
-        return COLORS[key]
-    if len(key) == 7 and key.startswith("#"):
-        try:
-            return (int(key[1:3], 16), int(key[3:5], 16), int(key[5:7], 16))
-        except ValueError:
-            return None
-    return None
-
-
-def canonical_color(name: str) -> str | None:
-    key = name.strip().lower().replace(" ", "-").replace("_", "-")
-    key = COLOR_SYNONYMS.get(key, key)
-    return key if key in COLORS else None
-
-
-def canonical_palette(name: str) -> str | None:
-    key = name.strip().lower().replace(" ", "-").replace("_", "-")
-    key = PALETTE_SYNONYMS.get(key, key)
-    return key if key in PALETTES else None
 
 
 def mix(a: RGB, b: RGB, t: float) -> RGB:

@@ -29,8 +29,18 @@ class Fit:
     hip_x: float = 18.5
 
 
-FITTED = {"bodycon", "sheath", "tailored", "pencil", "mermaid", "fit-and-flare", "peplum",
-          "ball-gown", "wrap", "empire"}
+FITTED = {
+    "bodycon",
+    "sheath",
+    "tailored",
+    "pencil",
+    "mermaid",
+    "fit-and-flare",
+    "peplum",
+    "ball-gown",
+    "wrap",
+    "empire",
+}
 STRAIGHT = {"shift", "straight", "slip", "a-line", "tiered", "flared", "wide-leg"}
 
 
@@ -50,12 +60,24 @@ def fit_for(garment: str, silhouette: str | None) -> Fit:
     elif sil == "oversized":
         f = replace(f, sh_x=24.0, sh_y=8.5, ua_x=22.5, ua_y=29.0, waist_x=22.0, hip_x=22.0)
     if garment in ("coat", "trench-coat", "jacket", "blazer", "suit"):
-        f = replace(f, sh_x=f.sh_x + 1.6, sh_y=f.sh_y - 0.6, ua_x=f.ua_x + 1.6,
-                    waist_x=f.waist_x + 1.8, hip_x=f.hip_x + 1.8)
+        f = replace(
+            f,
+            sh_x=f.sh_x + 1.6,
+            sh_y=f.sh_y - 0.6,
+            ua_x=f.ua_x + 1.6,
+            waist_x=f.waist_x + 1.8,
+            hip_x=f.hip_x + 1.8,
+        )
     elif garment in ("hoodie", "sweater", "cardigan") and sil not in ("oversized", "boxy"):
-        f = replace(f, sh_x=f.sh_x + 1.5, sh_y=f.sh_y + 2.0, ua_x=f.ua_x + 1.2,
-                    ua_y=f.ua_y + 2.5, waist_x=max(f.waist_x, 17.5) + 0.5,
-                    hip_x=f.hip_x + 0.5)
+        f = replace(
+            f,
+            sh_x=f.sh_x + 1.5,
+            sh_y=f.sh_y + 2.0,
+            ua_x=f.ua_x + 1.2,
+            ua_y=f.ua_y + 2.5,
+            waist_x=max(f.waist_x, 17.5) + 0.5,
+            hip_x=f.hip_x + 0.5,
+        )
     elif garment in ("t-shirt", "shirt") and sil not in ("oversized", "boxy"):
         f = replace(f, waist_x=max(f.waist_x, 16.0), hip_x=max(f.hip_x, 18.8))
     return f
@@ -68,16 +90,31 @@ def shoulder_y(fit: Fit, x: float) -> float:
 
 # --- necklines ---------------------------------------------------------------------
 
-NECK_SHAPES = {"crew", "scoop", "v-neck", "plunging", "square", "boat", "cowl", "sweetheart",
-               "high-neck", "turtleneck", "collared"}
+NECK_SHAPES = {
+    "crew",
+    "scoop",
+    "v-neck",
+    "plunging",
+    "square",
+    "boat",
+    "cowl",
+    "sweetheart",
+    "high-neck",
+    "turtleneck",
+    "collared",
+}
 
 
 def neck_curve(kind: str | None, fit: Fit) -> list[Pt]:
     """Front neckline of a shoulder-covering bodice: centre front -> neck point."""
     k = kind if kind in NECK_SHAPES else "crew"
     if k in ("crew", "collared", "high-neck", "turtleneck"):
-        nw, d = {"crew": (7.0, 6.5), "collared": (7.0, 5.5), "high-neck": (6.6, 4.2),
-                 "turtleneck": (6.8, 4.4)}[k]
+        nw, d = {
+            "crew": (7.0, 6.5),
+            "collared": (7.0, 5.5),
+            "high-neck": (6.6, 4.2),
+            "turtleneck": (6.8, 4.4),
+        }[k]
         hy = shoulder_y(fit, nw)
         return [(0.0, d), *cubic((0.0, d), (nw * 0.62, d), (nw, d * 0.55), (nw, hy), 10)]
     if k == "scoop":
@@ -95,8 +132,7 @@ def neck_curve(kind: str | None, fit: Fit) -> list[Pt]:
     if k == "square":
         nw, d = 9.5, 13.0
         hy = shoulder_y(fit, nw)
-        return [(0.0, d), (nw - 1.2, d), *quad((nw - 1.2, d), (nw, d), (nw, d - 1.2), 4),
-                (nw, hy)]
+        return [(0.0, d), (nw - 1.2, d), *quad((nw - 1.2, d), (nw, d), (nw, d - 1.2), 4), (nw, hy)]
     if k == "boat":
         nw, d = 12.5, 3.2
         hy = shoulder_y(fit, nw)
@@ -131,14 +167,23 @@ def strapless_edge(kind: str | None, fit: Fit) -> list[Pt]:
         return pts
     if kind in ("v-neck", "plunging"):
         d = 19.0 if kind == "v-neck" else 26.0
-        return [(0.0, d), *quad((0.0, d), (4.0, 12.0), (7.5, 10.6), 6),
-                *quad((7.5, 10.6), (fit.ua_x - 3.0, 11.0), side, 6)]
+        return [
+            (0.0, d),
+            *quad((0.0, d), (4.0, 12.0), (7.5, 10.6), 6),
+            *quad((7.5, 10.6), (fit.ua_x - 3.0, 11.0), side, 6),
+        ]
     if kind == "square":
-        return [(0.0, 11.5), (fit.ua_x - 3.0, 11.5), *quad((fit.ua_x - 3.0, 11.5),
-                                                           (fit.ua_x - 0.8, 11.8), side, 4)]
+        return [
+            (0.0, 11.5),
+            (fit.ua_x - 3.0, 11.5),
+            *quad((fit.ua_x - 3.0, 11.5), (fit.ua_x - 0.8, 11.8), side, 4),
+        ]
     if kind == "scoop":
-        return [(0.0, 15.5), *cubic((0.0, 15.5), (5.0, 15.5), (7.0, 10.8), (8.6, 10.6), 8),
-                *quad((8.6, 10.6), (fit.ua_x - 2.0, 11.0), side, 5)]
+        return [
+            (0.0, 15.5),
+            *cubic((0.0, 15.5), (5.0, 15.5), (7.0, 10.8), (8.6, 10.6), 8),
+            *quad((8.6, 10.6), (fit.ua_x - 2.0, 11.0), side, 5),
+        ]
     return [(0.0, 12.6), *quad((0.0, 12.6), (fit.ua_x * 0.6, 12.2), side, 8)]
 
 
@@ -168,8 +213,19 @@ def top_mode(neckline: str | None, sleeve: str | None) -> str:
     return "shoulders"
 
 
-REAL_SLEEVES = {"cap", "short", "elbow", "three-quarter", "long", "puff", "bishop", "bell",
-                "flutter", "balloon"}
+# Sleeves set into an armhole; the others are straps or none.
+REAL_SLEEVES = {
+    "cap",
+    "short",
+    "elbow",
+    "three-quarter",
+    "long",
+    "puff",
+    "bishop",
+    "bell",
+    "flutter",
+    "balloon",
+}
 
 
 def _armhole(fit: Fit, sleeved: bool) -> tuple[list[Pt], Pt, Pt]:
@@ -195,29 +251,43 @@ def bodice_top(neckline: str | None, sleeve: str | None, fit: Fit) -> Top:
         right = [*neck, *arm]
         return Top(right, right, sp if sleeved else None, ua2, sleeved, sleeved, neck, mode)
     if mode in ("strapless", "straps"):
-        kind = neckline if neckline in ("sweetheart", "v-neck", "plunging", "square",
-                                        "scoop") else None
+        kind = (
+            neckline
+            if neckline in ("sweetheart", "v-neck", "plunging", "square", "scoop")
+            else None
+        )
         edge = strapless_edge(kind, fit)
         right = [*edge, *quad(edge[-1], (fit.ua_x, edge[-1][1] + 2.0), ua, 4)]
-        sp = (fit.ua_x + 3.0, 13.0) if sleeved else None
-        return Top(right, right, sp, ua, sleeved, sleeved, None, mode)
+        strap_sp = (fit.ua_x + 3.0, 13.0) if sleeved else None
+        return Top(right, right, strap_sp, ua, sleeved, sleeved, None, mode)
     if mode == "halter":
         right = [(0.0, 3.0), *quad((0.0, 3.0), (3.0, 2.8), (4.6, -1.4), 6), (6.0, -1.0)]
-        right += cubic((6.0, -1.0), (7.4, 8.0), (fit.ua_x - 3.2, fit.ua_y - 3.0),
-                       (fit.ua_x - 0.3, fit.ua_y + 0.5), 10)
-        sp = (fit.ua_x + 3.0, 13.0) if sleeved else None
-        return Top(right, right, sp, (fit.ua_x - 0.3, fit.ua_y + 0.5), sleeved, sleeved,
-                   None, mode)
+        right += cubic(
+            (6.0, -1.0),
+            (7.4, 8.0),
+            (fit.ua_x - 3.2, fit.ua_y - 3.0),
+            (fit.ua_x - 0.3, fit.ua_y + 0.5),
+            10,
+        )
+        halter_sp = (fit.ua_x + 3.0, 13.0) if sleeved else None
+        halter_ua = (fit.ua_x - 0.3, fit.ua_y + 0.5)
+        return Top(right, right, halter_sp, halter_ua, sleeved, sleeved, None, mode)
     if mode == "off-shoulder":
-        right = [(0.0, 12.0), *quad((0.0, 12.0), (fit.ua_x * 0.7, 10.8),
-                                    (fit.ua_x + 4.6, 10.2), 8), (fit.ua_x + 4.6, 14.5)]
+        right = [
+            (0.0, 12.0),
+            *quad((0.0, 12.0), (fit.ua_x * 0.7, 10.8), (fit.ua_x + 4.6, 10.2), 8),
+            (fit.ua_x + 4.6, 14.5),
+        ]
         right += quad((fit.ua_x + 4.6, 14.5), (fit.ua_x + 0.6, 15.5), ua, 5)
         sp = (fit.ua_x + 3.4, 13.0)
         return Top(right, right, sp if sleeved else None, ua, sleeved, sleeved, None, mode)
     # one-shoulder: the wearer's left shoulder (viewer's right stays bare)
     yc = 15.0 - (fit.ua_x / (fit.ua_x + 6.5)) * 14.5
-    right = [(0.0, yc), (fit.ua_x - 0.3, 15.0),
-             *quad((fit.ua_x - 0.3, 15.0), (fit.ua_x, 17.5), ua, 4)]
+    right = [
+        (0.0, yc),
+        (fit.ua_x - 0.3, 15.0),
+        *quad((fit.ua_x - 0.3, 15.0), (fit.ua_x, 17.5), ua, 4),
+    ]
     arm, sp, ua2 = _armhole(fit, sleeved)
     left = [(0.0, yc), (6.5, 0.5), *arm]
     return Top(right, left, sp if sleeved else None, ua2, sleeved, False, None, mode)
@@ -260,8 +330,9 @@ def cut_at(pts: list[Pt], y: float) -> list[Pt]:
     return out
 
 
-def hem(x0: float, y0: float, droop: float, flutes: int = 0, amp: float = 0.0,
-        steps: int = 24) -> tuple[list[Pt], list[Pt]]:
+def hem(
+    x0: float, y0: float, droop: float, flutes: int = 0, amp: float = 0.0, steps: int = 24
+) -> tuple[list[Pt], list[Pt]]:
     """Hem from (x0, y0) to the centre line; flutes make the scalloped hem of a flare.
 
     Returns the hem points (start excluded) and the cusp points folds rise from.
@@ -312,8 +383,14 @@ class SleeveGeom:
     folds: list[list[Pt]]
 
 
-def sleeve(kind: str, sp: Pt, ua: Pt, cuffed: bool = True, angle_bias: float = 0.0,
-           length_scale: float = 1.0) -> SleeveGeom:
+def sleeve(
+    kind: str,
+    sp: Pt,
+    ua: Pt,
+    cuffed: bool = True,
+    angle_bias: float = 0.0,
+    length_scale: float = 1.0,
+) -> SleeveGeom:
     """Right sleeve (viewer's right) set into the armhole between sp and ua."""
     ang, length, end_hw = SLEEVE_GEOM[kind]
     th = math.radians(ang + angle_bias)
@@ -340,7 +417,7 @@ def sleeve(kind: str, sp: Pt, ua: Pt, cuffed: bool = True, angle_bias: float = 0
             fit_hw = hw0 + (5.5 - hw0) * min(t / 0.45, 1.0)
             return fit_hw if t < 0.45 else 5.5 + (he - 5.5) * ((t - 0.45) / 0.55) ** 1.6
         if kind == "flutter":
-            return hw0 + 5.5 * t ** 1.1
+            return hw0 + 5.5 * t**1.1
         return base
 
     steps = 14
@@ -427,8 +504,14 @@ class SkirtGeom:
     hem_y: float
 
 
-def skirt(silhouette: str | None, waist_y: float, waist_x: float, hem_y: float, hip_x: float,
-          volume: float = 1.0) -> SkirtGeom:
+def skirt(
+    silhouette: str | None,
+    waist_y: float,
+    waist_x: float,
+    hem_y: float,
+    hip_x: float,
+    volume: float = 1.0,
+) -> SkirtGeom:
     sil = silhouette or "a-line"
     length = hem_y - waist_y
     top = [(0.0, waist_y), (waist_x, waist_y)]
@@ -441,25 +524,41 @@ def skirt(silhouette: str | None, waist_y: float, waist_x: float, hem_y: float, 
         hx = side[-1][0]
     elif sil in ("straight", "shift", "slip", "relaxed", "boxy", "oversized", "wrap-straight"):
         hx = hip_x + 1.0 + 0.04 * max(0.0, hem_y - HIP_Y)
-        ctrl = [(waist_x, waist_y), (hip_x + 0.4, max(HIP_Y, waist_y + 14)),
-                (hx, max(hem_y, HIP_Y + 1))]
+        ctrl = [
+            (waist_x, waist_y),
+            (hip_x + 0.4, max(HIP_Y, waist_y + 14)),
+            (hx, max(hem_y, HIP_Y + 1)),
+        ]
         side = cut_at(spline(ctrl, 8), hem_y)[1:]
         hx = side[-1][0]
     elif sil in ("fit-and-flare", "flared", "circle", "peplum"):
         hx = min(waist_x + (0.55 * length + 9.0) * volume, 58.0)
-        side = cubic((waist_x, waist_y), (waist_x + 5.0, waist_y + 4.0),
-                     (hx - 0.22 * length, hem_y - 0.45 * length), (hx, hem_y), 14)
+        side = cubic(
+            (waist_x, waist_y),
+            (waist_x + 5.0, waist_y + 4.0),
+            (hx - 0.22 * length, hem_y - 0.45 * length),
+            (hx, hem_y),
+            14,
+        )
         flutes, amp, droop = max(3, int(hx / 7)), 1.6, 3.0
     elif sil == "ball-gown":
         hx = min((26.0 + 0.42 * length) * volume, 64.0)
-        side = cubic((waist_x, waist_y), (waist_x + 16.0, waist_y + 3.0),
-                     (hx - 4.0, hem_y - 0.55 * length), (hx, hem_y), 16)
+        side = cubic(
+            (waist_x, waist_y),
+            (waist_x + 16.0, waist_y + 3.0),
+            (hx - 4.0, hem_y - 0.55 * length),
+            (hx, hem_y),
+            16,
+        )
         flutes, amp, droop = max(4, int(hx / 8)), 2.0, 4.5
     else:  # a-line and everything that falls like it (empire, tiered base, wrap, wide-leg)
         hx = min(hip_x + 1.0 + (0.33 * max(0.0, hem_y - HIP_Y) + 2.0) * volume, 50.0)
         hip_y = min(HIP_Y, waist_y + (hem_y - waist_y) * 0.4)
-        ctrl = [(waist_x, waist_y), (hip_x + 0.8, hip_y) if hip_y > waist_y + 6 else
-                (waist_x + 3, waist_y + 5), (hx, hem_y)]
+        ctrl = [
+            (waist_x, waist_y),
+            (hip_x + 0.8, hip_y) if hip_y > waist_y + 6 else (waist_x + 3, waist_y + 5),
+            (hx, hem_y),
+        ]
         side = spline(ctrl, 8)[1:]
         if length > 40:
             flutes, amp, droop = max(3, int(hx / 9)), 1.0, 2.2
@@ -469,8 +568,9 @@ def skirt(silhouette: str | None, waist_y: float, waist_x: float, hem_y: float, 
     for cx, cy in cusps:
         rise = length * (0.55 if sil in ("ball-gown", "fit-and-flare", "flared") else 0.4)
         top_x = waist_x * (cx / hx) * 1.05 + (cx - waist_x * cx / hx) * 0.35
-        folds.append([(cx, cy), *quad((cx, cy), (cx * 0.96, cy - rise * 0.5),
-                                      (top_x, cy - rise), 6)])
+        folds.append(
+            [(cx, cy), *quad((cx, cy), (cx * 0.96, cy - rise * 0.5), (top_x, cy - rise), 6)]
+        )
     return SkirtGeom([*top, *side, *hem_pts], folds, hx, hem_y)
 
 
@@ -486,8 +586,14 @@ class LegsGeom:
     knee: float
 
 
-def legs(silhouette: str | None, waist_y: float, waist_x: float, hip_x: float, hem_y: float,
-         crotch_y: float = CROTCH_Y) -> LegsGeom:
+def legs(
+    silhouette: str | None,
+    waist_y: float,
+    waist_x: float,
+    hip_x: float,
+    hem_y: float,
+    crotch_y: float = CROTCH_Y,
+) -> LegsGeom:
     sil = silhouette or "straight"
     shorts = hem_y < KNEE_Y - 6
     hip_x = hip_x + 1.0
@@ -511,11 +617,19 @@ def legs(silhouette: str | None, waist_y: float, waist_x: float, hip_x: float, h
     else:
         knee_y = min(KNEE_Y, hem_y - 10)
         outer = spline([(waist_x, waist_y), (hip_x, HIP_Y), (knee_out, knee_y), (out_x, hem_y)], 7)
-        inner = spline([(in_x, hem_y), (knee_in, knee_y), (1.4, crotch_y + 6.0),
-                        (0.0, crotch_y)], 7)[1:]
-    hem_pts = [(out_x - (out_x - in_x) * i / 6, hem_y + 0.6 * math.sin(math.pi * i / 6))
-               for i in range(1, 6)]
+        inner = spline(
+            [(in_x, hem_y), (knee_in, knee_y), (1.4, crotch_y + 6.0), (0.0, crotch_y)], 7
+        )[1:]
+    hem_pts = [
+        (out_x - (out_x - in_x) * i / 6, hem_y + 0.6 * math.sin(math.pi * i / 6))
+        for i in range(1, 6)
+    ]
     half = [(0.0, waist_y), *outer, *hem_pts, (in_x, hem_y), *inner]
     crease_x = (out_x + in_x) / 2
-    return LegsGeom(half, (out_x, hem_y), (in_x, hem_y), (crease_x * 0.85, waist_y + 6.0),
-                    min(KNEE_Y, hem_y - 10))
+    return LegsGeom(
+        half,
+        (out_x, hem_y),
+        (in_x, hem_y),
+        (crease_x * 0.85, waist_y + 6.0),
+        min(KNEE_Y, hem_y - 10),
+    )

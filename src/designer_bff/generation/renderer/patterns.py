@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .geometry import Circle, Polygon, Polyline, Prim, Pt, Tile, ellipse_pts, rotate, spline
@@ -27,6 +27,8 @@ class Roles:
     secondary: RGB
     tertiary: RGB
     accent: RGB
+    # How many of the colours the spec named (in role order): a print shows them all.
+    named: int = 0
 
 
 @dataclass(slots=True)
@@ -61,7 +63,9 @@ def _wrap(prims: Sequence[Polygon | Circle], w: float, h: float) -> list[Polygon
     return out
 
 
-def _tile(box: Box, w: float, h: float, prims: Sequence[Prim], opacity: float = 1.0) -> Tile:
+def _tile(
+    box: Box, w: float, h: float, prims: Sequence[Polygon | Polyline | Circle], opacity: float = 1.0
+) -> Tile:
     return Tile(box[0], box[1], w, h, tuple(prims), opacity)
 
 
@@ -73,6 +77,9 @@ def striped(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
     ratio = rng.choice((0.5, 0.38, 0.22))
     orient = rng.choices(("v", "h", "d"), (0.42, 0.42, 0.16))[0]
     accent = rng.random() < 0.3
+    third = c.named >= 3  # a third colour named: it is the accent stripe, always
+    if third:
+        accent, c = True, Roles(c.primary, c.secondary, c.tertiary, c.tertiary, c.named)
     if orient == "d":
         # diagonal stripes as wide bands across the whole box
         x0, y0, x1, y1 = box
@@ -81,10 +88,20 @@ def striped(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
         prims: list[Prim] = []
         k = -diag / 2
         while k < diag / 2:
-            band = [(cx - diag, cy + k), (cx + diag, cy + k), (cx + diag, cy + k + period * ratio),
-                    (cx - diag, cy + k + period * ratio)]
-            prims.append(Polygon(tuple(rotate(band, math.radians(-35), cx, cy)), c.secondary))
+            bands = [(k, period * ratio, c.secondary)]
+            if third:  # a narrow band of the third colour after each stripe
+                bands.append((k + period * (ratio + (1 - ratio) / 2), period * 0.08, c.accent))
+            for top, width, colour in bands:
+                band = [
+                    (cx - diag, cy + top),
+                    (cx + diag, cy + top),
+                    (cx + diag, cy + top + width),
+                    (cx - diag, cy + top + width),
+                ]
+                prims.append(Polygon(tuple(rotate(band, math.radians(-35), cx, cy)), colour))
             k += period
+        if third:
+            return Print(c.primary, prims, [0, 1, 2])
         return Print(c.primary, prims, [0, 1])
     inner: list[Polygon | Circle] = [_rect(0, 0, period, period, c.primary)]
     if orient == "v":
@@ -97,7 +114,8 @@ def striped(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
         if accent:
             y = period * (ratio + (1 - ratio) / 2)
             inner.append(_rect(0, y - period * 0.04, period, y + period * 0.04, c.accent))
-    return Print(c.primary, [_tile(box, period, period, inner)], [0, 1, 3] if accent else [0, 1])
+    used = [0, 1, 2 if third else 3] if accent else [0, 1]
+    return Print(c.primary, [_tile(box, period, period, inner)], used)
 
 
 def polka_dot(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
@@ -111,8 +129,9 @@ def polka_dot(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
     return Print(c.primary, [_tile(box, w, h, inner)], [0, 1])
 
 
-def _flower(cx: float, cy: float, r: float, petal: RGB, centre: RGB, rot: float,
-            petals: int) -> list[Polygon | Circle]:
+def _flower(
+    cx: float, cy: float, r: float, petal: RGB, centre: RGB, rot: float, petals: int
+) -> list[Polygon | Circle]:
     out: list[Polygon | Circle] = []
     for k in range(petals):
         a = rot + 2 * math.pi * k / petals
@@ -141,8 +160,17 @@ def floral(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
                 lx, ly = cx + math.cos(a) * r * 1.05, cy + math.sin(a) * r * 1.05
                 motifs.append(Polygon(tuple(ellipse_pts(lx, ly, r * 0.5, r * 0.2, a, 8)), leaf))
             petal = c.secondary if (i + j) % 3 else c.accent
-            motifs.extend(_flower(cx % w, cy, r, petal, c.tertiary if petal != c.tertiary
-                                  else c.primary, rot, rng.choice((5, 5, 6))))
+            motifs.extend(
+                _flower(
+                    cx % w,
+                    cy,
+                    r,
+                    petal,
+                    c.tertiary if petal != c.tertiary else c.primary,
+                    rot,
+                    rng.choice((5, 5, 6)),
+                )
+            )
             # a scattered bud between blooms
             bx = (cx + cell * 0.5) % w
             by = (cy + cell * 0.45) % h
@@ -151,8 +179,9 @@ def floral(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
     return Print(c.primary, [_tile(box, w, h, inner)], [0, 1, 2, 3])
 
 
-def _tartan(box: Box, u: float, base: RGB, bands: list[tuple[float, float, RGB, float]],
-            sett: float) -> Tile:
+def _tartan(
+    box: Box, u: float, base: RGB, bands: list[tuple[float, float, RGB, float]], sett: float
+) -> Tile:
     """Woven check: bands run both ways and crossings show both colours mixed."""
     inner: list[Polygon | Circle] = [_rect(0, 0, sett, sett, base)]
     for off, wid, col, a in bands:  # horizontal bands
@@ -161,8 +190,9 @@ def _tartan(box: Box, u: float, base: RGB, bands: list[tuple[float, float, RGB, 
         inner.append(_rect(off * sett, 0, (off + wid) * sett, sett, mix(base, col, a)))
         for off2, wid2, col2, a2 in bands:
             cross = mix(mix(base, col2, a2), col, a)
-            inner.append(_rect(off * sett, off2 * sett, (off + wid) * sett, (off2 + wid2) * sett,
-                               cross))
+            inner.append(
+                _rect(off * sett, off2 * sett, (off + wid) * sett, (off2 + wid2) * sett, cross)
+            )
     return _tile(box, sett, sett, inner)
 
 
@@ -179,10 +209,24 @@ def plaid(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
 
 
 def gingham(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
+    """Bands of the darker colour crossing over the lighter one (the resolver gives a
+    gingham a light second colour: navy and white); only the spec's colours show."""
     sett = u * rng.choice((1.6, 2.4, 3.4))
-    light = (255, 255, 255) if luminance(c.primary) < 0.85 else lighten(c.secondary, 0.8)
-    tile = _tartan(box, u, light, [(0.0, 0.5, c.primary, 0.5)], sett)
-    return Print(light, [tile], [0])
+    dark, light = (
+        (c.primary, c.secondary)
+        if luminance(c.primary) <= luminance(c.secondary)
+        else (c.secondary, c.primary)
+    )
+    # Woven gingham: the dark threads cross the light ground as half-tone bands and
+    # show in full colour where they cross.
+    half = mix(light, dark, 0.5)
+    inner: list[Polygon | Circle] = [
+        _rect(0, 0, sett, sett, light),
+        _rect(0, 0, sett, sett / 2, half),
+        _rect(0, 0, sett / 2, sett, half),
+        _rect(0, 0, sett / 2, sett / 2, dark),
+    ]
+    return Print(light, [_tile(box, sett, sett, inner)], [0, 1])
 
 
 def check(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
@@ -198,11 +242,15 @@ def distance_ok(a: RGB, b: RGB) -> bool:
 
 def houndstooth(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
     cell = u * rng.choice((0.45, 0.65, 0.9))
-    light = c.primary if luminance(c.primary) > 0.45 else (245, 242, 235)
-    dark = c.secondary if luminance(c.secondary) < 0.45 else (30, 30, 33)
-    if luminance(c.primary) <= 0.45:
-        dark = c.primary
-        light = c.secondary if luminance(c.secondary) > 0.45 else (245, 242, 235)
+    # The spec's two colours, the darker as the tooth (the resolver keeps them apart in
+    # lightness); two alike get a deeper shade of the darker rather than a stray black.
+    light, dark = (
+        (c.primary, c.secondary)
+        if luminance(c.primary) >= luminance(c.secondary)
+        else (c.secondary, c.primary)
+    )
+    if luminance(light) - luminance(dark) < 0.25:
+        dark = darken(dark, 0.5)
     # a 2/2 twill with four dark and four light threads each way is houndstooth
     inner: list[Polygon | Circle] = [_rect(0, 0, 8 * cell, 8 * cell, light)]
     for i in range(8):
@@ -222,8 +270,19 @@ def houndstooth(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
 
 
 def _paisley(cx: float, cy: float, s: float, rot: float) -> list[Pt]:
-    pts = [(0.0, -1.0), (0.55, -0.7), (0.75, 0.0), (0.5, 0.65), (0.0, 0.85), (-0.5, 0.6),
-           (-0.6, 0.1), (-0.35, -0.35), (0.05, -0.55), (0.25, -1.1), (0.1, -1.5)]
+    pts = [
+        (0.0, -1.0),
+        (0.55, -0.7),
+        (0.75, 0.0),
+        (0.5, 0.65),
+        (0.0, 0.85),
+        (-0.5, 0.6),
+        (-0.6, 0.1),
+        (-0.35, -0.35),
+        (0.05, -0.55),
+        (0.25, -1.1),
+        (0.1, -1.5),
+    ]
     curve = spline(pts, 3)
     return rotate([(cx + x * s, cy + y * s) for x, y in curve], rot, cx, cy)
 
@@ -244,18 +303,27 @@ def paisley(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
             motifs.append(Circle(cx + math.sin(-rot) * s * 0.1, cy + s * 0.2, s * 0.16, c.accent))
             for k in range(7):
                 a = rot + k * 0.8
-                motifs.append(Circle(cx + math.cos(a) * s * 1.05, cy + math.sin(a) * s * 1.05,
-                                     s * 0.07, c.accent))
+                motifs.append(
+                    Circle(
+                        cx + math.cos(a) * s * 1.05, cy + math.sin(a) * s * 1.05, s * 0.07, c.accent
+                    )
+                )
     inner += _wrap(motifs, w, h)
     return Print(c.primary, [_tile(box, w, h, inner)], [0, 1, 2, 3])
 
 
 def leopard(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
     base = c.primary
-    spot = c.secondary if abs(luminance(c.secondary) - luminance(base)) > 0.25 else (
-        darken(base, 0.82) if luminance(base) > 0.3 else lighten(base, 0.6))
-    centre = mix(base, c.tertiary, 0.5) if abs(luminance(c.tertiary) - luminance(base)) < 0.5 \
+    spot = (
+        c.secondary
+        if abs(luminance(c.secondary) - luminance(base)) > 0.25
+        else (darken(base, 0.82) if luminance(base) > 0.3 else lighten(base, 0.6))
+    )
+    centre = (
+        mix(base, c.tertiary, 0.5)
+        if abs(luminance(c.tertiary) - luminance(base)) < 0.5
         else darken(base, 0.22)
+    )
     cell = u * rng.choice((2.6, 3.6))
     n = 4
     w = h = cell * n
@@ -269,8 +337,10 @@ def leopard(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
             start = rng.uniform(0, math.tau)
             for k in range(rng.choice((3, 4))):
                 a0 = start + k * math.tau / 3.6
-                arc = [(cx + math.cos(a0 + t * 0.9) * r, cy + math.sin(a0 + t * 0.9) * r)
-                       for t in (0, 0.33, 0.66, 1.0)]
+                arc = [
+                    (cx + math.cos(a0 + t * 0.9) * r, cy + math.sin(a0 + t * 0.9) * r)
+                    for t in (0, 0.33, 0.66, 1.0)
+                ]
                 outer = [(cx + (x - cx) * 1.28, cy + (y - cy) * 1.28) for x, y in reversed(arc)]
                 motifs.append(Polygon(tuple(arc + outer), spot))
     inner: list[Polygon | Circle] = [_rect(0, 0, w, h, base), *_wrap(motifs, w, h)]
@@ -279,8 +349,11 @@ def leopard(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
 
 def zebra(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
     base = c.primary
-    stripe = c.secondary if abs(luminance(c.secondary) - luminance(base)) > 0.3 else (
-        (28, 28, 30) if luminance(base) > 0.4 else (246, 244, 238))
+    stripe = (
+        c.secondary
+        if abs(luminance(c.secondary) - luminance(base)) > 0.3
+        else ((28, 28, 30) if luminance(base) > 0.4 else (246, 244, 238))
+    )
     w = u * 16.0
     h = u * 4.2 * 4
     inner: list[Polygon | Circle] = [_rect(0, 0, w, h, base)]
@@ -334,25 +407,48 @@ def geometric(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
     if kind == "diamond":
         w, h = s, s * 1.4
         inner.append(_rect(0, 0, w, h, c.primary))
-        inner += _wrap([Polygon(((w / 2, 0), (w, h / 2), (w / 2, h), (0, h / 2)), c.secondary),
-                        Polygon(((w / 2, h * 0.3), (w * 0.72, h / 2), (w / 2, h * 0.7),
-                                 (w * 0.28, h / 2)), c.accent)], w, h)
+        inner += _wrap(
+            [
+                Polygon(((w / 2, 0), (w, h / 2), (w / 2, h), (0, h / 2)), c.secondary),
+                Polygon(
+                    ((w / 2, h * 0.3), (w * 0.72, h / 2), (w / 2, h * 0.7), (w * 0.28, h / 2)),
+                    c.accent,
+                ),
+            ],
+            w,
+            h,
+        )
     elif kind == "triangle":
         w, h = s, s * 0.87
         inner.append(_rect(0, 0, w, h * 2, c.primary))
         inner.append(Polygon(((0, h), (w / 2, 0), (w, h)), c.secondary))
         inner.append(Polygon(((w / 2, h), (w, h * 2), (0, h * 2)), c.tertiary))
-        inner.append(Polygon(((w / 2, h * 0.45), (w * 0.7, h * 0.82), (w * 0.3, h * 0.82)),
-                             c.accent))
+        inner.append(
+            Polygon(((w / 2, h * 0.45), (w * 0.7, h * 0.82), (w * 0.3, h * 0.82)), c.accent)
+        )
         h *= 2
     else:
         w, h = s, s
         inner.append(_rect(0, 0, w, h, c.primary))
         t = s * 0.28
-        inner.append(Polygon(((0, 0), (w / 2, h / 2), (w, 0), (w, t), (w / 2, h / 2 + t),
-                              (0, t)), c.secondary))
-        inner.append(Polygon(((0, h / 2), (w / 2, h), (w, h / 2), (w, h / 2 + t * 0.5),
-                              (w / 2, h + t * 0.5), (0, h / 2 + t * 0.5)), c.accent))
+        inner.append(
+            Polygon(
+                ((0, 0), (w / 2, h / 2), (w, 0), (w, t), (w / 2, h / 2 + t), (0, t)), c.secondary
+            )
+        )
+        inner.append(
+            Polygon(
+                (
+                    (0, h / 2),
+                    (w / 2, h),
+                    (w, h / 2),
+                    (w, h / 2 + t * 0.5),
+                    (w / 2, h + t * 0.5),
+                    (0, h / 2 + t * 0.5),
+                ),
+                c.accent,
+            )
+        )
     return Print(c.primary, [_tile(box, w, h, inner)], [0, 1, 2, 3])
 
 
@@ -397,8 +493,10 @@ def tie_dye(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
         prims.append(Polygon(tuple(pts), cols[k % len(cols)]))
     for i in range(18):
         a = math.tau * i / 18
-        pts = [(cx + math.cos(a + twist * t) * rmax * t, cy + math.sin(a + twist * t) * rmax * t)
-               for t in (0.05, 0.3, 0.55, 0.8, 1.0)]
+        pts = [
+            (cx + math.cos(a + twist * t) * rmax * t, cy + math.sin(a + twist * t) * rmax * t)
+            for t in (0.05, 0.3, 0.55, 0.8, 1.0)
+        ]
         prims.append(Polyline(tuple(spline(pts, 4)), (255, 255, 255), u * 0.35, 0.35))
     return Print(c.primary, prims, [0, 1, 2])
 
@@ -412,49 +510,46 @@ def color_block(box: Box, u: float, c: Roles, rng: random.Random) -> Print:
         prims.append(_rect(mx, y0, x1 + 1, y1 + 1, c.secondary))
         prims.append(_rect(x0 - 1, y0 + (y1 - y0) * 0.62, x1 + 1, y1 + 1, c.tertiary))
     elif style == "band":
-        prims.append(_rect(x0 - 1, y0 + (y1 - y0) * 0.33, x1 + 1, y0 + (y1 - y0) * 0.55,
-                           c.secondary))
+        prims.append(
+            _rect(x0 - 1, y0 + (y1 - y0) * 0.33, x1 + 1, y0 + (y1 - y0) * 0.55, c.secondary)
+        )
         prims.append(_rect(x0 - 1, y0 + (y1 - y0) * 0.55, x1 + 1, y1 + 1, c.tertiary))
     else:
-        prims.append(Polygon(((x0 - 1, y1 + 1), (x1 + 1, y0 + (y1 - y0) * 0.25), (x1 + 1, y1 + 1)),
-                             c.secondary))
+        prims.append(
+            Polygon(
+                ((x0 - 1, y1 + 1), (x1 + 1, y0 + (y1 - y0) * 0.25), (x1 + 1, y1 + 1)), c.secondary
+            )
+        )
         prims.append(_rect(x0 - 1, y0 + (y1 - y0) * 0.8, x1 + 1, y1 + 1, c.tertiary))
     return Print(c.primary, prims, [0, 1, 2])
 
 
-def make_print(pattern: str, variant: str | None, box: Box, u: float, c: Roles,
-               rng: random.Random) -> Print:
-    if pattern == "striped":
-        return striped(box, u, c, rng)
-    if pattern == "polka-dot":
-        return polka_dot(box, u, c, rng)
-    if pattern == "floral":
-        return floral(box, u, c, rng)
-    if pattern == "plaid":
-        return plaid(box, u, c, rng)
-    if pattern == "gingham":
-        return gingham(box, u, c, rng)
-    if pattern == "check":
-        return check(box, u, c, rng)
-    if pattern == "houndstooth":
-        return houndstooth(box, u, c, rng)
-    if pattern == "paisley":
-        return paisley(box, u, c, rng)
-    if pattern == "leopard" or (pattern == "animal-print" and variant == "leopard"):
-        return leopard(box, u, c, rng)
-    if pattern == "zebra" or (pattern == "animal-print" and variant == "zebra"):
-        return zebra(box, u, c, rng)
-    if pattern == "geometric":
-        return geometric(box, u, c, rng)
-    if pattern == "abstract":
-        return abstract(box, u, c, rng)
-    if pattern == "tie-dye":
-        return tie_dye(box, u, c, rng)
-    if pattern == "camouflage":
-        return camouflage(box, u, c, rng)
-    if pattern == "color-block":
-        return color_block(box, u, c, rng)
-    return Print(c.primary, [], [0])
+_PRINTS: dict[str, Callable[[Box, float, Roles, random.Random], Print]] = {
+    "striped": striped,
+    "polka-dot": polka_dot,
+    "floral": floral,
+    "plaid": plaid,
+    "gingham": gingham,
+    "check": check,
+    "houndstooth": houndstooth,
+    "paisley": paisley,
+    "leopard": leopard,
+    "zebra": zebra,
+    "geometric": geometric,
+    "abstract": abstract,
+    "tie-dye": tie_dye,
+    "camouflage": camouflage,
+    "color-block": color_block,
+}
+
+
+def make_print(
+    pattern: str, variant: str | None, box: Box, u: float, c: Roles, rng: random.Random
+) -> Print:
+    if pattern == "animal-print" and variant in ("leopard", "zebra"):
+        pattern = variant
+    draw = _PRINTS.get(pattern)
+    return draw(box, u, c, rng) if draw is not None else Print(c.primary, [], [0])
 
 
 # --- fabric finishes ---------------------------------------------------------------
@@ -462,8 +557,9 @@ def make_print(pattern: str, variant: str | None, box: Box, u: float, c: Roles,
 SHEER: dict[str, float] = {"chiffon": 0.72, "tulle": 0.62, "organza": 0.7, "lace": 0.86}
 
 
-def _streaks(box: Box, u: float, rng: random.Random, color: RGB, alpha: float,
-             count: int, width: float) -> list[Prim]:
+def _streaks(
+    box: Box, u: float, rng: random.Random, color: RGB, alpha: float, count: int, width: float
+) -> list[Prim]:
     """Soft vertical highlights: nested translucent bands read as a gradient."""
     x0, y0, x1, y1 = box
     out: list[Prim] = []
@@ -488,14 +584,17 @@ def finish(fabric: str, box: Box, u: float, base: RGB, rng: random.Random) -> li
     dk = darken(base, 0.35) if luminance(base) > 0.25 else lighten(base, 0.25)
     lt = lighten(base, 0.5)
     if fabric in ("satin", "silk"):
-        return _streaks(box, u, rng, (255, 255, 255), 0.11 if fabric == "satin" else 0.07,
-                        3, 3.2)
+        return _streaks(box, u, rng, (255, 255, 255), 0.11 if fabric == "satin" else 0.07, 3, 3.2)
     if fabric == "leather":
-        return [*_streaks(box, u, rng, (0, 0, 0), 0.1, 2, 5.0),
-                *_streaks(box, u, rng, (255, 255, 255), 0.2, 4, 1.4)]
+        return [
+            *_streaks(box, u, rng, (0, 0, 0), 0.1, 2, 5.0),
+            *_streaks(box, u, rng, (255, 255, 255), 0.2, 4, 1.4),
+        ]
     if fabric == "velvet":
-        return [*_streaks(box, u, rng, (0, 0, 0), 0.12, 3, 4.5),
-                *_streaks(box, u, rng, (255, 255, 255), 0.06, 2, 2.0)]
+        return [
+            *_streaks(box, u, rng, (0, 0, 0), 0.12, 3, 4.5),
+            *_streaks(box, u, rng, (255, 255, 255), 0.06, 2, 2.0),
+        ]
     if fabric == "organza":
         return _streaks(box, u, rng, (255, 255, 255), 0.08, 3, 2.5)
     if fabric in ("denim", "chambray"):
@@ -517,8 +616,12 @@ def finish(fabric: str, box: Box, u: float, base: RGB, rng: random.Random) -> li
         for k in range(40):
             x, y = rng.uniform(0, s), rng.uniform(0, s)
             ang = rng.uniform(0, math.pi)
-            flecks.append(Polygon(tuple(ellipse_pts(x, y, u * 0.18, u * 0.06, ang, 6)),
-                                  cols[k % len(cols)] if k % 4 == 0 else cols[k % 2]))
+            flecks.append(
+                Polygon(
+                    tuple(ellipse_pts(x, y, u * 0.18, u * 0.06, ang, 6)),
+                    cols[k % len(cols)] if k % 4 == 0 else cols[k % 2],
+                )
+            )
         return [_tile(box, s, s, _wrap(flecks, s, s), 0.55)]
     if fabric in ("wool", "cashmere", "crepe", "suede", "linen"):
         s = u * 3.0
@@ -535,17 +638,36 @@ def finish(fabric: str, box: Box, u: float, base: RGB, rng: random.Random) -> li
         return [_tile(box, s, s, _wrap(marks, s, s), alpha)]
     if fabric == "tulle":
         s = u * 0.55
-        return [_tile(box, s, s * 0.87, [Circle(0, 0, s * 0.16, dk), Circle(s, 0, s * 0.16, dk),
-                                         Circle(s / 2, s * 0.43, s * 0.16, dk),
-                                         Circle(0, s * 0.87, s * 0.16, dk),
-                                         Circle(s, s * 0.87, s * 0.16, dk)], 0.3)]
+        return [
+            _tile(
+                box,
+                s,
+                s * 0.87,
+                [
+                    Circle(0, 0, s * 0.16, dk),
+                    Circle(s, 0, s * 0.16, dk),
+                    Circle(s / 2, s * 0.43, s * 0.16, dk),
+                    Circle(0, s * 0.87, s * 0.16, dk),
+                    Circle(s, s * 0.87, s * 0.16, dk),
+                ],
+                0.3,
+            )
+        ]
     if fabric == "lace":
         s = u * 2.4
         motif: list[Polygon | Circle] = []
         for k in range(6):
-            a = math.tau * k / 6
-            motif.append(Circle(s / 2 + math.cos(a) * s * 0.22, s / 2 + math.sin(a) * s * 0.22,
-                                s * 0.1, None, dk, u * 0.09))
+            ang = math.tau * k / 6
+            motif.append(
+                Circle(
+                    s / 2 + math.cos(ang) * s * 0.22,
+                    s / 2 + math.sin(ang) * s * 0.22,
+                    s * 0.1,
+                    None,
+                    dk,
+                    u * 0.09,
+                )
+            )
         motif.append(Circle(s / 2, s / 2, s * 0.07, dk))
         motif.append(Circle(0, 0, s * 0.06, dk))
         motif.append(Circle(s, 0, s * 0.06, dk))
@@ -554,10 +676,14 @@ def finish(fabric: str, box: Box, u: float, base: RGB, rng: random.Random) -> li
         return [_tile(box, s, s, motif, 0.55)]
     if fabric == "crochet":
         s = u * 1.8
-        motif = [Circle(s / 2, s / 2, s * 0.34, None, dk, u * 0.16),
-                 Circle(s / 2, s / 2, s * 0.12, (248, 247, 244)),
-                 Circle(0, 0, s * 0.1, (248, 247, 244)), Circle(s, 0, s * 0.1, (248, 247, 244)),
-                 Circle(0, s, s * 0.1, (248, 247, 244)), Circle(s, s, s * 0.1, (248, 247, 244))]
+        motif = [
+            Circle(s / 2, s / 2, s * 0.34, None, dk, u * 0.16),
+            Circle(s / 2, s / 2, s * 0.12, (248, 247, 244)),
+            Circle(0, 0, s * 0.1, (248, 247, 244)),
+            Circle(s, 0, s * 0.1, (248, 247, 244)),
+            Circle(0, s, s * 0.1, (248, 247, 244)),
+            Circle(s, s, s * 0.1, (248, 247, 244)),
+        ]
         return [_tile(box, s, s, motif, 0.7)]
     if fabric == "sequin":
         s = u * 0.9
@@ -567,8 +693,11 @@ def finish(fabric: str, box: Box, u: float, base: RGB, rng: random.Random) -> li
                 x = (i + 0.5 + (0.5 if j % 2 else 0)) * s / 3
                 y = (j + 0.5) * s / 3
                 shade = rng.random()
-                col = lighten(base, 0.55) if shade > 0.8 else (
-                    darken(base, 0.25) if shade < 0.35 else lighten(base, 0.15))
+                col = (
+                    lighten(base, 0.55)
+                    if shade > 0.8
+                    else (darken(base, 0.25) if shade < 0.35 else lighten(base, 0.15))
+                )
                 seq.append(Circle(x % s, y, s / 6.2, col, darken(base, 0.35), u * 0.03))
         tile = _tile(box, s, s, _wrap(seq, s, s), 0.85)
         sparkle: list[Prim] = []
@@ -576,10 +705,22 @@ def finish(fabric: str, box: Box, u: float, base: RGB, rng: random.Random) -> li
         for _ in range(int((x1 - x0) * (y1 - y0) / (u * u * 14))):
             x, y = rng.uniform(x0, x1), rng.uniform(y0, y1)
             r = u * rng.uniform(0.25, 0.6)
-            sparkle.append(Polygon(((x - r, y), (x - r * 0.15, y - r * 0.15), (x, y - r),
-                                    (x + r * 0.15, y - r * 0.15), (x + r, y),
-                                    (x + r * 0.15, y + r * 0.15), (x, y + r),
-                                    (x - r * 0.15, y + r * 0.15)), (255, 255, 255), 0.85))
+            sparkle.append(
+                Polygon(
+                    (
+                        (x - r, y),
+                        (x - r * 0.15, y - r * 0.15),
+                        (x, y - r),
+                        (x + r * 0.15, y - r * 0.15),
+                        (x + r, y),
+                        (x + r * 0.15, y + r * 0.15),
+                        (x, y + r),
+                        (x - r * 0.15, y + r * 0.15),
+                    ),
+                    (255, 255, 255),
+                    0.85,
+                )
+            )
         return [tile, *sparkle]
     # cotton and jersey read as plain cloth: no texture to draw
     return []

@@ -26,8 +26,9 @@ def _rgba(c: tuple[int, int, int], opacity: float) -> tuple[int, int, int, int]:
     return (c[0], c[1], c[2], max(0, min(255, round(opacity * 255))))
 
 
-def _line(draw: ImageDraw.ImageDraw, pts: list[tuple[float, float]], fill: tuple[int, ...],
-          width: float) -> None:
+def _line(
+    draw: ImageDraw.ImageDraw, pts: list[tuple[float, float]], fill: tuple[int, ...], width: float
+) -> None:
     w = max(1, round(width))
     draw.line(pts, fill=fill, width=w, joint="curve" if len(pts) > 2 else None)
     if w >= 3:
@@ -37,8 +38,14 @@ def _line(draw: ImageDraw.ImageDraw, pts: list[tuple[float, float]], fill: tuple
             draw.ellipse((x - r + 0.5, y - r + 0.5, x + r - 0.5, y + r - 0.5), fill=fill)
 
 
-def _draw_prims(img: Image.Image, prims: list[Prim] | tuple[Prim, ...], k: float, ox: float,
-                oy: float, blend: bool = True) -> None:
+def _draw_prims(
+    img: Image.Image,
+    prims: list[Prim] | tuple[Prim, ...],
+    k: float,
+    ox: float,
+    oy: float,
+    blend: bool = True,
+) -> None:
     draw = ImageDraw.Draw(img, "RGBA" if blend else None)
     for p in prims:
         if isinstance(p, Polygon):
@@ -57,10 +64,11 @@ def _draw_prims(img: Image.Image, prims: list[Prim] | tuple[Prim, ...], k: float
         elif isinstance(p, Circle):
             cx, cy, r = p.cx * k - ox, p.cy * k - oy, p.r * k
             box = (cx - r, cy - r, cx + r, cy + r)
-            fill = _rgba(p.fill, p.opacity) if p.fill is not None else None
+            disc = _rgba(p.fill, p.opacity) if p.fill is not None else None
             outline = _rgba(p.stroke, p.opacity) if p.stroke is not None and p.width > 0 else None
-            draw.ellipse(box, fill=fill, outline=outline,
-                         width=max(1, round(p.width * k)) if outline else 0)
+            draw.ellipse(
+                box, fill=disc, outline=outline, width=max(1, round(p.width * k)) if outline else 0
+            )
         elif isinstance(p, Tile):
             _draw_tile(img, p, k, ox, oy)
 

@@ -61,6 +61,8 @@ class Sketch:
     drawn_details: list[str] = field(default_factory=list)
     used_colors: set[int] = field(default_factory=set)
     overlay: list[Prim] = field(default_factory=list)
+    # "without buttons": constructions close without them (a hidden placket).
+    buttonless: bool = False
 
     # -- pieces ---------------------------------------------------------------------
 
@@ -137,6 +139,8 @@ class Sketch:
         self.stitch(mirror_x(pts))
 
     def button(self, p: Pt, r: float = 0.8) -> None:
+        if self.buttonless:
+            return
         c = self.frame.pt(p)
         rr = r * self.frame.scale
         base = self.fabric_base.get(self.current.fabric, (200, 200, 200))

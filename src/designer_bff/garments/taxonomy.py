@@ -28,7 +28,7 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from designer_bff.commands.spec import ATTRIBUTE_FIELDS
+from designer_bff.garments.spec import ATTRIBUTE_FIELDS
 
 TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 
@@ -242,14 +242,14 @@ class Taxonomy:
         # A compound is the full meaning of its phrase, so it replaces a plain synonym
         # ("jean jacket" -> jacket + denim rather than just jacket).
         for phrase, assignments in (data.get("compounds") or {}).items():
-            reading = tuple(Attribute(f, v) for f, v in assignments.items())
-            for family, value in reading:
+            compound: Reading = tuple(Attribute(f, v) for f, v in assignments.items())
+            for family, value in compound:
                 if value not in self._values.get(family, ()):
                     raise ValueError(f"compound {phrase!r}: {value!r} is not a {family}")
             key = normalize_phrase(str(phrase))
-            explicit[key] = [reading]
-            if any(family == "garment_type" for family, _ in reading):
-                compound_plurals[pluralize(key)] = reading  # "maxiskirts", "sheath dresses"
+            explicit[key] = [compound]
+            if any(family == "garment_type" for family, _ in compound):
+                compound_plurals[pluralize(key)] = compound  # "maxiskirts", "sheath dresses"
 
         index: dict[str, tuple[Reading, ...]] = {k: (r,) for k, r in generated.items()}
         index.update({k: (r,) for k, r in compound_plurals.items()})

@@ -2,39 +2,63 @@
 
 A command is parsed into a `GarmentSpec`; the prompt builder, renderer, VLT mapping,
 feedback and learning all read and write the same shape. Attribute values are canonical
-taxonomy values (see `designer_bff.commands.taxonomy`).
+taxonomy values (see `designer_bff.garments.taxonomy`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Single-valued attributes, in the order a description reads them.
-SCALAR_FIELDS: tuple[str, ...] = ("garment_type", "silhouette", "length", "neckline", "sleeve")
-# Multi-valued attributes.
-LIST_FIELDS: tuple[str, ...] = (
-    "styles",
-    "colors",
-    "palettes",
-    "patterns",
-    "fabrics",
-    "occasions",
-    "seasons",
-    "details",
+from designer_bff.core.fields import whole_floats
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """One attribute of the spec, named once here and read by every feature: the spec
+    field (= taxonomy family), its key in `Exclusions`, and its gallery filter / tag name
+    (None where the gallery has no filter for it)."""
+
+    field: str
+    multi: bool
+    exclude_key: str
+    tag: str | None
+
+
+# In the order a description reads them: single-valued first.
+ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute("garment_type", False, "garment_types", None),  # a column of its own
+    Attribute("silhouette", False, "silhouettes", "silhouette"),
+    Attribute("length", False, "lengths", "length"),
+    Attribute("neckline", False, "necklines", "neckline"),
+    Attribute("sleeve", False, "sleeves", "sleeve"),
+    Attribute("styles", True, "styles", "style"),
+    Attribute("colors", True, "colors", "color"),
+    Attribute("palettes", True, "palettes", "palette"),
+    Attribute("patterns", True, "patterns", "pattern"),
+    Attribute("fabrics", True, "fabrics", "fabric"),
+    Attribute("occasions", True, "occasions", "occasion"),
+    Attribute("seasons", True, "seasons", "season"),
+    Attribute("details", True, "details", None),  # free text: no filter
 )
+BY_FIELD: dict[str, Attribute] = {a.field: a for a in ATTRIBUTES}
+
+SCALAR_FIELDS: tuple[str, ...] = tuple(a.field for a in ATTRIBUTES if not a.multi)
+LIST_FIELDS: tuple[str, ...] = tuple(a.field for a in ATTRIBUTES if a.multi)
 ATTRIBUTE_FIELDS: tuple[str, ...] = SCALAR_FIELDS + LIST_FIELDS
 
-# Spec field (= taxonomy family) -> key in `Exclusions`.
-EXCLUDE_KEYS: dict[str, str] = {
-    "garment_type": "garment_types",
-    "silhouette": "silhouettes",
-    "length": "lengths",
-    "neckline": "necklines",
-    "sleeve": "sleeves",
-    **{name: name for name in LIST_FIELDS},
-}
+# Spec field (= taxonomy family) -> key in `Exclusions`, and back.
+EXCLUDE_KEYS: dict[str, str] = {a.field: a.exclude_key for a in ATTRIBUTES}
+EXCLUDE_FAMILY: dict[str, str] = {a.exclude_key: a.field for a in ATTRIBUTES}
+
+# Spec field -> tag prefix in a design's attribute tags ("colors": ["red"] -> "color:red").
+TAG_FAMILIES: dict[str, str] = {a.field: a.tag for a in ATTRIBUTES if a.tag is not None}
+# Gallery filter name -> spec field, for filters that read attribute tags; palettes have
+# tags but no gallery filter.
+TAG_FILTERS: dict[str, str] = {tag: f for f, tag in TAG_FAMILIES.items() if tag != "palette"}
 
 
 class Exclusions(BaseModel):
@@ -77,7 +101,9 @@ class GarmentSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    quantity: int | None = None
+    # Strict: a count is a JSON integer ("5" and true are refused), and at least one.
+    quantity: int | None = Field(default=None, strict=True, ge=1)
+    _whole = whole_floats("quantity")
     garment_type: str | None = None
     silhouette: str | None = None
     length: str | None = None
@@ -118,3 +144,28 @@ class GarmentSpec(BaseModel):
     def has_attributes(self) -> bool:
         """True when any attribute or exclusion is set (quantity alone does not count)."""
         return next(self.attribute_items(), None) is not None or not self.exclude.is_empty()
+
+    def attribute_tags(self) -> list[str]:
+        """The attributes as "family:value" tags (what the gallery filters on)."""
+        tags: list[str] = []
+        for name, value in self.attribute_items():
+            prefix = TAG_FAMILIES.get(name)
+            if prefix and value:
+                tag = f"{prefix}:{value.strip().lower()}"
+                if tag not in tags:
+                    tags.append(tag)
+        return tags
+
+    def without_quantity(self) -> GarmentSpec:
+        return self.model_copy(update={"quantity": None})
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any] | None) -> GarmentSpec:
+        """A spec from stored JSON (a design's, a job's or a command's), ignoring keys this
+        version does not know (a design's `resolved` record, for one)."""
+        data = data or {}
+        known = {k: v for k, v in data.items() if k in cls.model_fields}
+        exclude = known.get("exclude")
+        if isinstance(exclude, Mapping):
+            known["exclude"] = {k: v for k, v in exclude.items() if k in Exclusions.model_fields}
+        return cls.model_validate(known)

@@ -1,0 +1,1 @@
+"""The design record (an `images` row) and how clients see it."""

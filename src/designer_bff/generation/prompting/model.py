@@ -1,0 +1,89 @@
+"""What the prompt builder takes and gives: the designer's profile and learned preferences
+(filled in by the portfolio and learning features), and the built prompt."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from designer_bff.garments.spec import ATTRIBUTE_FIELDS, GarmentSpec
+
+# How a provider wants its prompt phrased:
+#   flat      the local renderer's technical-flat wording;
+#   tags      Stable-Diffusion-style weighted tags, "(denim:1.3)";
+#   sentence  natural English sentences (OpenAI, Imagen, Flux).
+PromptFamily = Literal["flat", "tags", "sentence"]
+PROMPT_FAMILIES: tuple[PromptFamily, ...] = ("flat", "tags", "sentence")
+
+# spec attribute (a GarmentSpec field) -> value -> weight
+AttributeWeights = Mapping[str, Mapping[str, float]]
+
+
+def _check_weights(owner: str, weights: AttributeWeights) -> None:
+    for attribute, values in weights.items():
+        if attribute not in ATTRIBUTE_FIELDS:
+            raise ValueError(f"{owner}: {attribute!r} is not a garment spec attribute")
+        for value, weight in values.items():
+            if not isinstance(weight, int | float) or not math.isfinite(weight) or weight < 0:
+                raise ValueError(f"{owner}: {attribute}.{value} weight {weight!r} is not >= 0")
+
+
+@dataclass(frozen=True)
+class StyleProfile:
+    """What a designer's own work is made of (the portfolio's style profile).
+
+    `weights`: per attribute, value -> weight, relative (how much of their work has it).
+    Where a command leaves an attribute open, the builder mixes this distribution with the
+    style rules' own: `strength` 0 ignores the profile, 1 follows only the profile (always
+    inside the style rules, never against what the designer said)."""
+
+    weights: AttributeWeights = field(default_factory=dict)
+    strength: float = 0.6
+
+    def __post_init__(self) -> None:
+        _check_weights("StyleProfile", self.weights)
+        if not 0.0 <= self.strength <= 1.0:
+            raise ValueError("StyleProfile.strength must be within 0 and 1")
+
+    def is_empty(self) -> bool:
+        return not any(any(w > 0 for w in v.values()) for v in self.weights.values())
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """What the designer's feedback taught (learned preferences).
+
+    `weights`: per attribute, value -> multiplier on how often the value is filled in
+    (1 neutral, 2 twice as often, 0 never; a posterior success rate divided by the
+    prior's works). `banned`: per attribute, values the builder never fills in (a value
+    the designer names in a command is still theirs to ask for)."""
+
+    weights: AttributeWeights = field(default_factory=dict)
+    banned: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_weights("Preferences", self.weights)
+        for attribute in self.banned:
+            if attribute not in ATTRIBUTE_FIELDS:
+                raise ValueError(f"Preferences: {attribute!r} is not a garment spec attribute")
+
+    def is_empty(self) -> bool:
+        return not self.weights and not any(self.banned.values())
+
+
+@dataclass(frozen=True)
+class BuiltPrompt:
+    """A design's prompt, and the spec every provider is asked to draw.
+
+    `spec` is the asked spec with its open attributes filled; `params` (JSON-safe) says
+    how: {"family", "seed", "index", "stated": [attributes the designer gave],
+    "filled": {attribute: value(s) the builder chose}, "style_rules": [styles whose rules
+    bounded the fills], "profile": bool, "preferences": bool, "dropped": {attribute:
+    [stated values left out because they are also excluded]}}."""
+
+    prompt: str
+    negative_prompt: str | None
+    params: dict[str, Any]
+    spec: GarmentSpec

@@ -1,0 +1,128 @@
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { io, type Socket } from "socket.io-client";
+import { useQueryClient, type InfiniteData } from "@tanstack/react-query";
+import type { Api } from "../api/client";
+import type { GalleryItem, ImageCreated, Page } from "../api/types";
+import { galleryKey } from "../gallery/queries";
+
+export type JobState = {
+  id: string;
+  label: string;
+  done: number;
+  total: number;
+  status: "queued" | "running" | "completed" | "failed" | "cancelled";
+};
+
+export type Live = {
+  connected: boolean;
+  jobs: JobState[];
+  track(job: { id: string; label: string; total: number }): void;
+  dismiss(id: string): void;
+  /** Stop the designs of a job not yet made (those made stay); rejects with the API's error. */
+  cancel(id: string): Promise<void>;
+};
+
+export const LiveContext = createContext<Live | null>(null);
+
+/** A design from its `image.created` event, as a gallery item. */
+export function itemFromEvent(e: ImageCreated): GalleryItem {
+  return {
+    id: e.id,
+    type: "generated",
+    title: e.title ?? null,
+    width: e.width,
+    height: e.height,
+    ratio: e.width && e.height ? e.width / e.height : null,
+    thumbhash: e.thumbhash,
+    dominant_color: e.dominant_color,
+    urls: { ...e.urls, thumb: e.urls?.thumb ?? e.thumbnail_url },
+    spec: e.spec ?? { garment_type: e.garment_type },
+    provider: e.provider,
+    is_outlier: false,
+    job_id: e.job_id,
+    created_at: e.created_at ?? new Date().toISOString(),
+  };
+}
+
+/** Socket.IO at /socket.io with the access token; designs and job progress as they happen. */
+export function LiveProvider({ api, children }: { api: Api; children: ReactNode }) {
+  const queryClient = useQueryClient();
+  const [connected, setConnected] = useState(false);
+  const [jobs, setJobs] = useState<JobState[]>([]);
+
+  useEffect(() => {
+    const socket: Socket = io({
+      path: "/socket.io",
+      // A function, so every reconnection sends the current (perhaps refreshed) token.
+      auth: (cb) => cb({ token: api.accessToken }),
+    });
+    const patch = (id: string, change: Partial<JobState>) =>
+      setJobs((all) => {
+        const known = all.some((j) => j.id === id);
+        const base: JobState = { id, label: "Designs", done: 0, total: 0, status: "queued" };
+        return known ? all.map((j) => (j.id === id ? { ...j, ...change } : j)) : [{ ...base, ...change }, ...all];
+      });
+
+    socket.on("connect", () => setConnected(true));
+    socket.on("disconnect", () => setConnected(false));
+    socket.on("connect_error", async (err: Error & { data?: { code?: string } }) => {
+      setConnected(false);
+      const code = err.data?.code;
+      if (code === "token_expired" || code === "invalid_token") {
+        // Refused for an old token: refresh it (invisibly) and try again.
+        if (await api.refresh().catch(() => null)) socket.connect();
+      }
+    });
+    socket.on("job.queued", (e: { job_id: string; total: number }) =>
+      patch(e.job_id, { total: e.total, status: "queued" }),
+    );
+    socket.on("job.progress", (e: { job_id: string; done: number; total: number }) =>
+      patch(e.job_id, { done: e.done, total: e.total, status: "running" }),
+    );
+    socket.on("job.completed", (e: { job_id: string; done: number; total: number }) =>
+      patch(e.job_id, { done: e.done, total: e.total, status: "completed" }),
+    );
+    socket.on("job.failed", (e: { job_id: string }) => patch(e.job_id, { status: "failed" }));
+    socket.on("job.cancelled", (e: { job_id: string }) => patch(e.job_id, { status: "cancelled" }));
+    socket.on("image.created", (e: ImageCreated) => {
+      const item = itemFromEvent(e);
+      // New designs are not outliers: they join the top of the "all designs" view.
+      queryClient.setQueryData<InfiniteData<Page<GalleryItem>>>(galleryKey({ outliers: false }), (data) => {
+        if (!data || data.pages.some((p) => p.items.some((i) => i.id === item.id))) return data;
+        const [first, ...rest] = data.pages;
+        return { ...data, pages: [{ ...first, items: [item, ...first.items] }, ...rest] };
+      });
+    });
+    return () => {
+      socket.removeAllListeners();
+      socket.disconnect();
+    };
+  }, [api, queryClient]);
+
+  const value = useMemo<Live>(
+    () => ({
+      connected,
+      jobs,
+      track: (job) =>
+        setJobs((all) =>
+          all.some((j) => j.id === job.id)
+            ? all.map((j) => (j.id === job.id ? { ...j, label: job.label } : j))
+            : [{ id: job.id, label: job.label, done: 0, total: job.total, status: "queued" }, ...all],
+        ),
+      dismiss: (id) => setJobs((all) => all.filter((j) => j.id !== id)),
+      cancel: async (id) => {
+        const job = await api.json<{ status: JobState["status"] }>(`/api/generations/${id}/cancel`, { method: "POST" });
+        // The job.cancelled event says so too; the answer is enough when events lag.
+        setJobs((all) => all.map((j) => (j.id === id ? { ...j, status: job.status } : j)));
+      },
+    }),
+    [api, connected, jobs],
+  );
+  return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
+}
+
+export function useLive(): Live {
+  const value = useContext(LiveContext);
+  if (!value) throw new Error("useLive outside LiveProvider");
+  return value;
+}
