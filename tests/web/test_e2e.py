@@ -476,6 +476,7 @@ def test_costs_budget_estimate_and_enhance(serve: Server, studio: Studio, tmp_pa
     expect(page.get_by_role("spinbutton", name="Quantity")).to_have_value("3")
 
     page.get_by_role("link", name="Gallery", exact=True).click()
+    expect(page.locator('[data-testid="design"]')).to_have_count(3)
     first = design_order(page)[0]
     page.locator(f'[data-testid="design"] a[href="{first}"]').click()
     expect(page.get_by_text("$0.04 · $0.12 for the whole job of 3")).to_be_visible()

@@ -4,6 +4,7 @@ import { useQueryClient, type InfiniteData } from "@tanstack/react-query";
 import type { Api } from "../api/client";
 import type { GalleryItem, ImageCreated, Page } from "../api/types";
 import { galleryKey } from "../gallery/queries";
+import { spendingChanged } from "../api/costs";
 
 export type JobState = {
   id: string;
@@ -79,12 +80,22 @@ export function LiveProvider({ api, children }: { api: Api; children: ReactNode 
     socket.on("job.progress", (e: { job_id: string; done: number; total: number }) =>
       patch(e.job_id, { done: e.done, total: e.total, status: "running" }),
     );
-    socket.on("job.completed", (e: { job_id: string; done: number; total: number }) =>
-      patch(e.job_id, { done: e.done, total: e.total, status: "completed" }),
-    );
-    socket.on("job.failed", (e: { job_id: string }) => patch(e.job_id, { status: "failed" }));
-    socket.on("job.cancelled", (e: { job_id: string }) => patch(e.job_id, { status: "cancelled" }));
+    // Designs are charged as they are made: every figure of spending is asked again then,
+    // and when the job ends (a cost page opened mid-job would otherwise stay behind).
+    socket.on("job.completed", (e: { job_id: string; done: number; total: number }) => {
+      patch(e.job_id, { done: e.done, total: e.total, status: "completed" });
+      spendingChanged(queryClient);
+    });
+    socket.on("job.failed", (e: { job_id: string }) => {
+      patch(e.job_id, { status: "failed" });
+      spendingChanged(queryClient);
+    });
+    socket.on("job.cancelled", (e: { job_id: string }) => {
+      patch(e.job_id, { status: "cancelled" });
+      spendingChanged(queryClient);
+    });
     socket.on("image.created", (e: ImageCreated) => {
+      spendingChanged(queryClient);
       const item = itemFromEvent(e);
       // New designs are not outliers: they join the top of the "all designs" view.
       queryClient.setQueryData<InfiniteData<Page<GalleryItem>>>(galleryKey({ outliers: false }), (data) => {
