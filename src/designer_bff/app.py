@@ -33,6 +33,8 @@ from designer_bff.generation.enhance_routes import router as enhance_router
 from designer_bff.generation.openapi import state_providers
 from designer_bff.generation.routes import router as generation_router
 from designer_bff.health.routes import router as health_router
+from designer_bff.portfolio.routes import LARGE_UPLOAD_PATHS
+from designer_bff.portfolio.routes import router as portfolio_router
 from designer_bff.realtime.events import SocketIOEventBus
 from designer_bff.realtime.server import SocketGateway, SocketIdentity
 from designer_bff.services import Services, build_services
@@ -110,6 +112,7 @@ def create_app(
     app.include_router(collection_router)
     app.include_router(shared_router)
     app.include_router(billing_router)
+    app.include_router(portfolio_router)
     install_openapi(app, state_providers)
     mount_webapp(app)  # the built web app at / (only when web/dist exists)
 
@@ -123,7 +126,13 @@ def create_app(
     )
     # Outermost, so every response (CORS preflights and crashes included) gets its id.
     app.add_middleware(
-        RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes
+        RequestContextMiddleware,
+        metrics=metrics,
+        max_body_bytes=settings.max_body_bytes,
+        # Uploads stream to disk; their routes enforce the finer limits (files, pixels).
+        large_bodies={
+            path: settings.portfolio_max_bytes + 1024 * 1024 for path in LARGE_UPLOAD_PATHS
+        },
     )
     return app
 

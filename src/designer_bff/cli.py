@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import structlog
@@ -23,8 +24,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 users_app = typer.Typer(help="User administration.", no_args_is_help=True)
+portfolio_app = typer.Typer(help="A designer's portfolio.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(portfolio_app, name="portfolio")
 
 # soft_wrap: messages stay on one line, so they can be grepped from logs.
 console = Console(stderr=True, soft_wrap=True)
@@ -247,22 +250,29 @@ def users_create(
     typer.echo(f"Created {'admin' if admin else 'user'} {email} ({user_id})")
 
 
+def _email(email: str) -> str:
+    """The API's own normal form of an address (no look-alike mixes of alphabets)."""
+    from pydantic import ValidationError
+
+    from designer_bff.auth.schemas import EmailIn
+
+    try:
+        return str(EmailIn(email=email).email)
+    except ValidationError as exc:
+        raise ValueError(f"invalid email: {exc.errors()[0]['msg']}") from exc
+
+
 async def _create_user(
     settings: Settings, email: str, password: str, name: str, admin: bool
 ) -> tuple[str, str]:
-    from pydantic import ValidationError
     from sqlalchemy import select
 
     from designer_bff.auth.models import Role as AccountRole
     from designer_bff.auth.models import User
     from designer_bff.auth.passwords import hash_password, password_problem
-    from designer_bff.auth.schemas import EmailIn
     from designer_bff.db.session import create_engine, create_sessionmaker
 
-    try:  # the API's own rules: one normal form, no look-alike mixes of alphabets
-        email = str(EmailIn(email=email).email)
-    except ValidationError as exc:
-        raise ValueError(f"invalid email: {exc.errors()[0]['msg']}") from exc
+    email = _email(email)
     problem = password_problem(password, email)
     if problem:
         raise ValueError(problem)
@@ -283,6 +293,130 @@ async def _create_user(
             return str(user.id), email
     finally:
         await engine.dispose()
+
+
+@portfolio_app.command("import")
+def portfolio_import(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, help="An image, a zip of images, or a folder of them (searched deep)."
+        ),
+    ],
+    user: Annotated[str, typer.Option("--user", help="The designer's email.")],
+    wait: Annotated[
+        bool, typer.Option(help="Stay until every image is analysed (progress shown).")
+    ] = True,
+) -> None:
+    """Add past work to a designer's portfolio: stored like an upload (the same bytes
+    once, metadata stripped), then analysed into their style profile."""
+    settings = _settings_or_exit()
+    _migrate(settings)
+    try:
+        totals = asyncio.run(_import_portfolio(settings, path, user, wait))
+    except ValueError as exc:
+        console.print(f"[bold red]Error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"Imported {totals['accepted']} image(s), skipped {totals['duplicates']} already in "
+        f"the portfolio, {totals['errors']} unusable; analysed {totals['done']}, "
+        f"failed {totals['failed']}."
+    )
+    if totals["accepted"] == 0 and totals["duplicates"] == 0:
+        raise typer.Exit(1)
+
+
+def _import_sources(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    )
+
+
+async def _import_portfolio(
+    settings: Settings, path: Path, email: str, wait: bool
+) -> dict[str, int]:
+    import uuid
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from sqlalchemy import select
+
+    from designer_bff.auth.models import User
+    from designer_bff.portfolio.routes import upload_limits
+    from designer_bff.portfolio.uploads import intake_from_paths
+    from designer_bff.services import build_services
+
+    sources = _import_sources(path)
+    if not sources:
+        raise ValueError(f"no files under {path}")
+    services = build_services(settings)
+    totals = dict.fromkeys(("accepted", "duplicates", "errors", "done", "failed"), 0)
+    try:
+        async with services.sessionmaker() as db:
+            user_id = await db.scalar(select(User.id).where(User.email == _email(email)))
+        if user_id is None:
+            raise ValueError(f"no user with email {email}")
+        await services.queue.startup()
+        # This process analyses what it imports (beside any workers of a cluster: a
+        # claim is taken once), so the import finishes without a server running.
+        services.queue.set_analysis_handler(services.analysis.run_one)
+        limits = upload_limits(settings)
+        workdir = settings.data_dir / "uploads"
+        workdir.mkdir(parents=True, exist_ok=True)
+        jobs: list[uuid.UUID] = []
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=False,
+        ) as progress:
+            storing = progress.add_task("Storing", total=len(sources))
+            # One upload's worth at a time: a folder of thousands is never held at once.
+            step = max(1, min(limits.max_files, 100))
+            for start in range(0, len(sources), step):
+                chunk = sources[start : start + step]
+                intake = await intake_from_paths(chunk, limits, workdir)
+                try:
+                    async with services.sessionmaker() as db:
+                        try:
+                            out = await services.portfolio.upload(db, user_id, intake)
+                        except Exception as exc:  # no usable image in this chunk
+                            code = getattr(exc, "code", None)
+                            if code != "no_images":
+                                raise
+                            out = {"accepted": [], "duplicates": [], "errors": []}
+                            out["errors"] = [
+                                {"filename": e.filename, "message": e.message}
+                                for e in intake.errors
+                            ]
+                finally:
+                    intake.cleanup()
+                for e in out["errors"]:
+                    progress.console.print(f"[yellow]skipped[/] {e['message']}")
+                totals["accepted"] += len(out["accepted"])
+                totals["duplicates"] += len(out["duplicates"])
+                totals["errors"] += len(out["errors"])
+                if out.get("analysis"):
+                    jobs.append(uuid.UUID(out["analysis"]["job_id"]))
+                progress.update(storing, advance=len(chunk))
+            if wait and jobs:
+                analysing = progress.add_task("Analysing", total=totals["accepted"])
+                while True:
+                    async with services.sessionmaker() as db:
+                        done, failed, pending = await services.portfolio.jobs_progress(db, jobs)
+                    progress.update(analysing, completed=done + failed)
+                    if pending == 0:
+                        totals["done"], totals["failed"] = done, failed
+                        break
+                    await services.analysis.run_one()
+                    await asyncio.sleep(0.05)
+    finally:
+        await services.close()
+    return totals
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -137,6 +137,21 @@ class Settings(BaseSettings):
     generation_sweep_interval_s: float = 2.0
     generation_stall_after_s: float = 10.0
 
+    # The Visual Descriptor API (remote VLT). Unset: the local analyzer.
+    vlt_api_url: str | None = None
+    vlt_api_key: str | None = None
+    # Tried in order: the second is the fallback when the first fails.
+    vlt_models: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["gemini", "openai"])
+    vlt_timeout_s: float = Field(default=60.0, gt=0)
+    # Analyses one worker process runs at once.
+    analysis_concurrency: int = Field(default=2, ge=1)
+    analysis_lease_s: int = Field(default=120, ge=5)
+    analysis_max_attempts: int = Field(default=3, ge=1)
+    # A portfolio upload: images (zip members included) and bytes per request.
+    portfolio_max_files: int = Field(default=500, ge=1)
+    portfolio_max_bytes: int = Field(default=500 * 1024 * 1024, ge=1)
+    portfolio_max_file_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+
     # Days a deleted design stays restorable before its files and row are removed.
     deleted_image_grace_days: float = Field(default=7.0, ge=0)
 
@@ -160,6 +175,17 @@ class Settings(BaseSettings):
                     ) from exc
         return value
 
+    @field_validator("vlt_models", mode="before")
+    @classmethod
+    def _split_models(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, list):
+            for item in value:
+                if item not in ("gemini", "openai"):
+                    raise ValueError(f"VLT_MODELS: {item!r} is not gemini or openai")
+        return value
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -174,6 +200,8 @@ class Settings(BaseSettings):
         "database_url",
         "redis_url",
         "jwt_secret",
+        "vlt_api_url",
+        "vlt_api_key",
         "r2_endpoint",
         "r2_cdn_url",
         "openai_api_key",

@@ -42,6 +42,7 @@ from designer_bff.generation.queue import TaskQueue
 from designer_bff.generation.service import GenerationService
 from designer_bff.generation.worker import GenerationWorker
 from designer_bff.health.service import HealthService
+from designer_bff.portfolio.service import PortfolioService
 from designer_bff.ratelimit.base import Throttle
 from designer_bff.ratelimit.memory import MemoryThrottle
 from designer_bff.ratelimit.redis import RedisThrottle
@@ -54,6 +55,10 @@ from designer_bff.realtime.sessions import (
 )
 from designer_bff.speech import SpeechProvider, build_speech_provider
 from designer_bff.storage import ObjectStore, build_object_store
+from designer_bff.styles.analysis import AnalysisRunner
+from designer_bff.styles.service import StyleService
+from designer_bff.vlt.base import ImageAnalyzer
+from designer_bff.vlt.factory import build_analyzer
 
 log = structlog.get_logger("designer_bff.services")
 
@@ -87,6 +92,10 @@ class Services:
     billing: BillingService
     health: HealthService
     sessions: SessionSignal
+    analyzer: ImageAnalyzer
+    styles: StyleService
+    analysis: AnalysisRunner
+    portfolio: PortfolioService
     metrics: Metrics = field(default_factory=Metrics)
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -118,6 +127,7 @@ class Services:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         await self.worker.stop()
+        await self.analyzer.close()
         await self.sessions.aclose()
         await self.queue.shutdown()
         await self.events.aclose()
@@ -214,10 +224,40 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         events=events,
         worker_id=f"{socket.gethostname()}-{os.getpid()}",
     )
-    generation = GenerationService(settings, providers, queue, events)
+    analyzer = build_analyzer(
+        url=settings.vlt_api_url,
+        api_key=settings.vlt_api_key,
+        models=settings.vlt_models,
+        timeout_s=settings.vlt_timeout_s,
+        redis=redis,
+        redis_prefix=settings.redis_prefix,
+    )
+    styles = StyleService()
+    analysis = AnalysisRunner(
+        sessionmaker=sessionmaker,
+        storage=storage,
+        analyzer=analyzer,
+        styles=styles,
+        events=events,
+        prices=prices,
+        wake=queue.enqueue_analysis,
+        worker_id=f"{socket.gethostname()}-{os.getpid()}",
+        concurrency=settings.analysis_concurrency,
+        lease_s=settings.analysis_lease_s,
+        max_attempts=settings.analysis_max_attempts,
+        sweep_interval_s=settings.generation_sweep_interval_s,
+    )
+    portfolio = PortfolioService(storage, styles, events, queue.enqueue_analysis, analyzer.name)
+    generation = GenerationService(
+        settings, providers, queue, events, style_inputs=styles.prompt_inputs
+    )
     enhancement = EnhancementService(providers, queue, events, generation)
     register_generation_actions(commands, generation)
-    gallery = GalleryService(storage, grace=timedelta(days=settings.deleted_image_grace_days))
+    gallery = GalleryService(
+        storage,
+        grace=timedelta(days=settings.deleted_image_grace_days),
+        portfolio_visibility=styles.portfolio_visibility,
+    )
     collections = CollectionService()
     register_gallery_actions(commands, gallery)
     billing = BillingService()
@@ -251,7 +291,10 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         events=events,
         generator=generator,
         worker=GenerationWorker(
-            generator, queue, embedded=not (queue.distributed or settings.is_postgres)
+            generator,
+            queue,
+            embedded=not (queue.distributed or settings.is_postgres),
+            analysis=analysis,
         ),
         generation=generation,
         enhancement=enhancement,
@@ -261,6 +304,10 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         billing=billing,
         health=HealthService(db_engine, redis, storage, queue),
         sessions=sessions,
+        analyzer=analyzer,
+        styles=styles,
+        analysis=analysis,
+        portfolio=portfolio,
         metrics=metrics or Metrics(),
     )
 

@@ -22,6 +22,8 @@ EXPECTED_TABLES = {
     "refresh_tokens",
     "auth_events",
     "style_profiles",
+    "style_profile_versions",
+    "analysis_jobs",
     "voice_commands",
     "vlt_specifications",
     "generation_jobs",

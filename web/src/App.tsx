@@ -18,6 +18,8 @@ import { SharedPage } from "./pages/SharedPage";
 // Pages most visits never open load when first opened, keeping the first download small.
 const CostsPage = lazy(() => import("./pages/CostsPage").then((m) => ({ default: m.CostsPage })));
 const AdminCostsPage = lazy(() => import("./pages/AdminCostsPage").then((m) => ({ default: m.AdminCostsPage })));
+const PortfolioPage = lazy(() => import("./pages/PortfolioPage").then((m) => ({ default: m.PortfolioPage })));
+const StyleProfilePage = lazy(() => import("./pages/StyleProfilePage").then((m) => ({ default: m.StyleProfilePage })));
 
 function Later({ children }: { children: ReactNode }) {
   return (
@@ -73,6 +75,8 @@ export function AppRoutes() {
         <Route path="review" element={<ReviewPage />} />
         <Route path="collections" element={<CollectionsPage />} />
         <Route path="collections/:id" element={<CollectionPage />} />
+        <Route path="portfolio" element={<Later><PortfolioPage /></Later>} />
+        <Route path="style-profile" element={<Later><StyleProfilePage /></Later>} />
         <Route path="costs" element={<Later><CostsPage /></Later>} />
         <Route path="admin/costs" element={<Later><AdminCostsPage /></Later>} />
         <Route path="*" element={<Navigate to="/" replace />} />

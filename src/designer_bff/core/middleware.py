@@ -41,10 +41,20 @@ def _json_error(status: int, code: str, message: str) -> bytes:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        max_body_bytes: int,
+        large_bodies: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        # Paths that take uploads larger than the default (portfolio imports): those
+        # routes stream the body to disk and enforce their own, finer limits.
+        self.large_bodies = large_bodies or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,22 +69,23 @@ class RequestContextMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         state: dict[str, Any] = {"status": 500, "started": False}
         path: str = scope.get("path", "")
+        limit = self.large_bodies.get(path, self.max_body_bytes)
 
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._send_too_large(send, request_id, path)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._send_too_large(send, request_id, path, limit)
             self._finish(scope, 413, start)
             return
 
         received = 0
-        too_large = f"Request body exceeds {self.max_body_bytes} bytes."
+        too_large = f"Request body exceeds {limit} bytes."
 
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     state["too_large"] = True
                     raise BodyTooLarge
             return message
@@ -102,7 +113,7 @@ class RequestContextMiddleware:
         except BodyTooLarge:
             if not state["started"]:
                 state["status"] = 413
-                await self._send_too_large(send, request_id, path)
+                await self._send_too_large(send, request_id, path, limit)
         except Exception:
             log.exception("unhandled_error", path=path)
             if not state["started"]:
@@ -127,13 +138,13 @@ class RequestContextMiddleware:
         if b"content-security-policy" not in present and not path.startswith("/docs"):
             hdrs.append((b"content-security-policy", _CSP))
 
-    async def _send_too_large(self, send: Send, request_id: str, path: str) -> None:
+    async def _send_too_large(self, send: Send, request_id: str, path: str, limit: int) -> None:
         await self._send_error(
             send,
             request_id,
             413,
             "payload_too_large",
-            f"Request body exceeds {self.max_body_bytes} bytes.",
+            f"Request body exceeds {limit} bytes.",
             path,
         )
 

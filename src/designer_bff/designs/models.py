@@ -91,6 +91,8 @@ class Image(TimestampMixin, Base):
     seed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     title: Mapped[str | None] = mapped_column(String(200), nullable=True)
     source_filename: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # sha256 of an uploaded original: the same bytes uploaded twice are kept once.
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -148,6 +150,8 @@ class Image(TimestampMixin, Base):
         Index("ix_images_source", "source_image_id"),
         Index("ix_images_status_lease", "status", "lease_expires_at"),
         Index("ix_images_purge", "purge_after"),
+        # NULLs are distinct: only uploads (which have a hash) are deduplicated.
+        Index("uq_images_user_content_hash", "user_id", "content_hash", unique=True),
     )
 
     @property

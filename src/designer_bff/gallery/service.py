@@ -4,7 +4,7 @@ one design in full; soft delete, restore and the purge after the grace period.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from designer_bff.collections.models import Collection, CollectionImage
 from designer_bff.core.errors import AppError, NotFound
 from designer_bff.db.base import utcnow
-from designer_bff.designs.models import DesignStatus, Image
+from designer_bff.designs.models import DesignStatus, DesignType, Image
 from designer_bff.designs.representation import aspect_ratio, image_urls, spec_summary
 from designer_bff.designs.service import get_design
 from designer_bff.gallery.models import ImageFeedback, Reaction
@@ -161,10 +161,22 @@ _GALLERY_FIELDS = ("rating", "created_at", "id")
 _COLLECTION_FIELDS = ("position", "rating", "created_at", "id")
 
 
+# Told, in the same transaction, when a portfolio design is hidden (True) or shown again
+# (False): the style profile counts only what is visible (wired from the styles feature).
+PortfolioVisibility = Callable[[AsyncSession, Image, bool], Awaitable[object]]
+
+
 class GalleryService:
-    def __init__(self, storage: ObjectStore, *, grace: timedelta) -> None:
+    def __init__(
+        self,
+        storage: ObjectStore,
+        *,
+        grace: timedelta,
+        portfolio_visibility: PortfolioVisibility | None = None,
+    ) -> None:
         self.storage = storage
         self.grace = grace
+        self.portfolio_visibility = portfolio_visibility
 
     # -- listing -----------------------------------------------------------------------
     async def _conditions(
@@ -436,6 +448,8 @@ class GalleryService:
         now = utcnow()
         image.deleted_at = now
         image.purge_after = now + self.grace
+        if image.type == DesignType.PORTFOLIO and self.portfolio_visibility is not None:
+            await self.portfolio_visibility(db, image, True)
         await db.commit()
         log.info("image_deleted", image_id=str(image.id), purge_after=image.purge_after)
         return image
@@ -444,6 +458,8 @@ class GalleryService:
         image = await get_design(db, user_id, image_id, deleted=True, for_update=True)
         image.deleted_at = None
         image.purge_after = None
+        if image.type == DesignType.PORTFOLIO and self.portfolio_visibility is not None:
+            await self.portfolio_visibility(db, image, False)
         await db.commit()
         log.info("image_restored", image_id=str(image.id))
         return image

@@ -24,8 +24,10 @@ from designer_bff.config import Settings
 log = structlog.get_logger("designer_bff.queue")
 
 TASK_NAME = "designer_bff.generate_design"
+ANALYSIS_TASK_NAME = "designer_bff.analyze_image"
 
 Handler = Callable[[str], Awaitable[None]]
+AnalysisHandler = Callable[[], Awaitable[None]]
 
 
 class TaskQueue:
@@ -59,8 +61,26 @@ class TaskQueue:
 
         self._task = self.broker.register_task(generate_design, task_name=TASK_NAME)
 
+        # The same kind of wake-up for image analyses (portfolio uploads, batches): a
+        # worker claims the oldest pending analysis from the database.
+        self._analysis_handler: AnalysisHandler | None = None
+
+        async def analyze_image() -> None:
+            if self._analysis_handler is None:
+                raise RuntimeError("this process only enqueues; no analysis handler is set")
+            await self._analysis_handler()
+
+        self._analysis_task = self.broker.register_task(analyze_image, task_name=ANALYSIS_TASK_NAME)
+
     def set_handler(self, handler: Handler) -> None:
         self._handler = handler
+
+    def set_analysis_handler(self, handler: AnalysisHandler) -> None:
+        self._analysis_handler = handler
+
+    async def enqueue_analysis(self, count: int = 1) -> None:
+        for _ in range(count):
+            await self._analysis_task.kiq()
 
     async def startup(self) -> None:
         """Connect the broker. If Redis is down the process still starts (health reports

@@ -4,7 +4,7 @@ read, list and cancel. Execution lives in engine.py."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +28,7 @@ from designer_bff.garments.spec import EXCLUDE_FAMILY, GarmentSpec
 from designer_bff.garments.taxonomy import get_taxonomy
 from designer_bff.generation.engine import design_seed
 from designer_bff.generation.models import ACTIVE_JOB, GenerationJob, JobSource, JobStatus
-from designer_bff.generation.prompt import build_prompt
+from designer_bff.generation.prompt import Preferences, StyleProfile, build_prompt
 from designer_bff.generation.providers import ImageProvider
 from designer_bff.generation.queue import TaskQueue
 from designer_bff.generation.routing import STRATEGIES, Route, route
@@ -47,6 +47,9 @@ COMMAND_CONFIDENCE = 0.8
 
 # What to make: [(spec, how many), ...]
 SpecCounts = list[tuple[GarmentSpec, int]]
+StyleInputs = Callable[
+    [AsyncSession, uuid.UUID], Awaitable[tuple[StyleProfile | None, Preferences | None]]
+]
 
 
 def canonical_spec(spec: GarmentSpec) -> GarmentSpec:
@@ -99,11 +102,15 @@ class GenerationService:
         providers: dict[str, ImageProvider],
         queue: TaskQueue,
         events: EventBus,
+        style_inputs: StyleInputs | None = None,
     ) -> None:
         self.settings = settings
         self.providers = providers
         self.queue = queue
         self.events = events
+        # The designer's style profile and edits, for what their commands leave open
+        # (wired from the styles feature; generation does not import it).
+        self.style_inputs = style_inputs
 
     def makers(self, operation: str = "generate") -> dict[str, ImageProvider]:
         """The providers that do `operation` ("generate" or "enhance")."""
@@ -307,6 +314,10 @@ class GenerationService:
         # A free prompt is kept as written; otherwise each design gets its own prompt in
         # its provider's words (the job shows its first design's).
         family = self.providers[provider_name].prompt_family
+        profile: StyleProfile | None = None
+        preferences: Preferences | None = None
+        if not prompt and self.style_inputs is not None:
+            profile, preferences = await self.style_inputs(db, user_id)
         job_prompt: str | None = prompt
         job_negative: str | None = None
         job = GenerationJob(
@@ -344,7 +355,14 @@ class GenerationService:
                 negative: str | None = None
                 params: dict[str, Any] = {}
                 if not prompt:
-                    built = build_prompt(spec, family=family, seed=seed, index=seq)
+                    built = build_prompt(
+                        spec,
+                        family=family,
+                        seed=seed,
+                        index=seq,
+                        profile=profile,
+                        preferences=preferences,
+                    )
                     p, negative = built.prompt, built.negative_prompt
                     # What the providers are asked to draw: the spec with the open
                     # attributes filled (the design keeps the asked `spec`).

@@ -4,7 +4,10 @@
 then derives everything from that single bitmap: preview WebP (≤ 1024 px), thumbnail
 WebP (≤ 256 px, made from the preview, not the original, because it is ~16x cheaper),
 the ThumbHash placeholder (from a ≤ 100 px copy of the thumbnail) and the average
-colour. The original bytes are stored as they came.
+colour. The original bytes are stored as they came, unless `strip_metadata` asks for
+them re-encoded upright and without EXIF (GPS, camera serials), XMP or comments. The
+preview and thumbnail never carry metadata: Pillow's WebP encoder writes only what it is
+given explicitly, and it is given none.
 
 Pillow releases the GIL while decoding, resizing and encoding, so
 `make_variants_async` (asyncio.to_thread) keeps the event loop free and lets a worker
@@ -16,14 +19,16 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
+import struct
 import time
 import warnings
+import zlib
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
 from .thumbhash import image_to_thumbhash, thumbhash_to_base64
 
@@ -80,6 +85,24 @@ DEFAULT_WEBP_METHOD = 2
 _ORIGINAL_SAVE_ARGS: dict[str, dict[str, object]] = {
     "PNG": {"compress_level": 1},
     "WEBP": {"lossless": True, "method": 0, "quality": 0},
+}
+
+
+# Re-encoding an original without its metadata (strip_metadata): the modes each format
+# stores as they are; any other mode goes through the sRGB bitmap the previews use.
+_STRIP_MODES: dict[str, frozenset[str]] = {
+    "JPEG": frozenset({"L", "RGB"}),
+    "PNG": frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"}),
+    "WEBP": frozenset({"RGB", "RGBA"}),
+    "AVIF": frozenset({"RGB", "RGBA"}),
+}
+# Quality 95 keeps a re-encoded JPEG visually the same as the upload; WebP and AVIF
+# likewise; PNG is lossless whatever the level.
+_STRIP_SAVE_ARGS: dict[str, dict[str, object]] = {
+    "JPEG": {"quality": 95},
+    "PNG": {"compress_level": 6},
+    "WEBP": {"quality": 95, "method": 4},
+    "AVIF": {"quality": 90},
 }
 
 
@@ -277,6 +300,92 @@ def _average_color(small: Image.Image) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+def _kept_icc(icc: object) -> bytes | None:
+    """The ICC profile worth keeping in a stripped original: a valid one that is not
+    sRGB (which viewers assume anyway). Its text is a colour-space name, harmless."""
+    if not isinstance(icc, bytes) or not icc:
+        return None
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        description = (ImageCms.getProfileDescription(profile) or "").lower()
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return None
+    return None if "srgb" in description else icc
+
+
+# PNG chunks a stripped original keeps: the picture and how to show its colours. The
+# rest (tEXt/iTXt/zTXt with XMP or authors, eXIf, tIME, pHYs, APNG frames) goes.
+_PNG_KEPT_CHUNKS = frozenset(
+    {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"sBIT"}
+)
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_without_metadata(data: bytes, keep_icc: bool) -> bytes | None:
+    """The PNG with its metadata chunks dropped: the same pixels, no re-encoding (which
+    costs seconds for a large photo). None when the file is not plain enough for that
+    (an unknown critical chunk, a bad length or CRC): the caller re-encodes."""
+    if not data.startswith(_PNG_SIGNATURE):
+        return None
+    out = [_PNG_SIGNATURE]
+    pos = len(_PNG_SIGNATURE)
+    while pos + 12 <= len(data):
+        (length,) = struct.unpack_from(">I", data, pos)
+        kind = data[pos + 4 : pos + 8]
+        end = pos + 12 + length
+        if end > len(data):
+            return None
+        (crc,) = struct.unpack_from(">I", data, end - 4)
+        if zlib.crc32(data[pos + 4 : end - 4]) != crc:
+            return None
+        if kind in _PNG_KEPT_CHUNKS or (kind == b"iCCP" and keep_icc):
+            out.append(data[pos:end])
+        elif kind[:1].isupper():
+            return None  # critical and unknown: not ours to drop
+        pos = end
+        if kind == b"IEND":
+            return b"".join(out)  # anything after IEND goes too
+    return None
+
+
+def _stripped_original(
+    oriented: Image.Image,
+    display: Image.Image,
+    source_format: str,
+    icc: object,
+    sampling: int,
+) -> tuple[bytes, str]:
+    """Re-encode the (upright, full-size) picture with no EXIF, XMP or comments.
+
+    `oriented` has the source's pixels and colour space (its ICC profile is kept when
+    it matters); `display` is the sRGB bitmap, used for modes the format cannot store.
+    Returns the bytes and the format written (MPO becomes JPEG; others become PNG).
+    """
+    fmt = "JPEG" if source_format in ("JPEG", "MPO") else source_format
+    if fmt not in _STRIP_MODES:
+        fmt = "PNG"  # GIF, BMP, TIFF: lossless, and no metadata of theirs survives
+    image, kept_icc = oriented, _kept_icc(icc)
+    if image.mode not in _STRIP_MODES[fmt]:
+        image, kept_icc = display, None
+    args: dict[str, object] = dict(_STRIP_SAVE_ARGS[fmt])
+    if kept_icc:
+        args["icc_profile"] = kept_icc
+    if fmt == "JPEG" and sampling != -1 and image.mode == "RGB":
+        args["subsampling"] = sampling  # keep 4:4:4 photos 4:4:4, 4:2:0 ones 4:2:0
+    if fmt == "PNG" and "transparency" in image.info:
+        args["transparency"] = image.info["transparency"]
+    # Some encoders fall back on image.info (PNG and AVIF: the ICC profile; JPEG: the
+    # comment): save with an empty info so only what `args` names is written.
+    info = image.info
+    image.info = {}
+    try:
+        buffer = io.BytesIO()
+        image.save(buffer, fmt, **args)
+    finally:
+        image.info = info
+    return buffer.getvalue(), fmt
+
+
 def make_variants(
     data: bytes | Image.Image,
     *,
@@ -286,12 +395,16 @@ def make_variants(
     webp_method: int = DEFAULT_WEBP_METHOD,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     original_format: str | None = "PNG",
+    strip_metadata: bool = False,
 ) -> Variants:
     """Decode once and derive original, preview, thumbnail, thumbhash and colour.
 
     `data` is the encoded image (stored unchanged as the original) or a Pillow image
     (e.g. straight from the renderer), which is then encoded once as `original_format`
     (lossless PNG by default; None: no raster original, the caller keeps its own).
+    With `strip_metadata`, encoded input is stored re-encoded instead: EXIF orientation
+    applied, no EXIF/GPS, XMP or comments, a non-sRGB ICC profile kept, JPEG at quality
+    95 (uploads from people; the pixels are decoded at full size for it).
     Raises InvalidImage for anything unusable.
     """
     if not 0 < thumb_max <= preview_max:
@@ -322,8 +435,12 @@ def make_variants(
     )
     preview_size = fit_within(oriented_w, oriented_h, preview_max)
 
+    strip = strip_metadata and original_bytes is not None
+    source_icc = source.info.get("icc_profile")
+    sampling = JpegImagePlugin.get_sampling(source)
+    oriented = source
     try:
-        if source_format in ("JPEG", "MPO"):
+        if source_format in ("JPEG", "MPO") and not strip:
             # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when the preview is that much
             # smaller: the biggest single saving for large photos. draft() only picks a
             # scale that stays >= the requested size, so quality is kept.
@@ -337,6 +454,7 @@ def make_variants(
         image = source
         if orientation != 1:
             image = ImageOps.exif_transpose(image) or image
+        oriented = image
         image = _normalise_mode(_to_srgb(image))
     except InvalidImage:
         raise
@@ -361,12 +479,32 @@ def make_variants(
     thumb_encode = clock.lap()
 
     original_encode = 0.0
-    if original_bytes is None and original_format is not None:
+    stripped_png = (
+        _png_without_metadata(original_bytes, _kept_icc(source_icc) is not None)
+        if strip and original_bytes is not None and source_format == "PNG" and orientation == 1
+        else None
+    )
+    if stripped_png is not None:
+        original_bytes = stripped_png
+        original_encode = clock.lap()
+    elif strip and source_format is not None:
+        try:
+            original_bytes, source_format = _stripped_original(
+                oriented, image, source_format, source_icc, sampling
+            )
+        except (OSError, ValueError) as exc:
+            raise InvalidImage(f"cannot re-encode the image: {exc}") from exc
+        original_encode = clock.lap()
+    elif original_bytes is None and original_format is not None:
         # No bytes to pass through (rendered in memory): encode the bitmap once,
         # losslessly and with the fastest settings: it is an archive copy, rarely served.
         buffer = io.BytesIO()
         fmt = original_format.upper()
-        image.save(buffer, fmt, **_ORIGINAL_SAVE_ARGS.get(fmt, {}))
+        save_args = dict(_ORIGINAL_SAVE_ARGS.get(fmt, {}))
+        if strip_metadata:
+            # The caller's image may carry an ICC profile or text that PNG would write.
+            save_args["icc_profile"] = None
+        image.save(buffer, fmt, **save_args)
         original_bytes = buffer.getvalue()
         source_format = fmt
         original_encode = clock.lap()

@@ -2,7 +2,7 @@
 whole schema. Wiring, not core: nothing in a feature imports this module.
 
 Tables for capabilities not built yet are kept so the one migration history serves them
-when they land: styles (style_profiles, vlt_specifications: portfolio issue), learning
+when they land: learning
 (global_learning, user_preferences: learning issue; learning_events is written by
 feedback today), nightly (nightly_schedules, nightly_runs), billing (cost_ledger:
 providers issue) and analytics (analytics_snapshots)."""
@@ -18,9 +18,15 @@ from designer_bff.gallery.models import ImageFeedback
 from designer_bff.generation.models import GenerationJob
 from designer_bff.learning.models import GlobalLearning, LearningEvent, UserPreference
 from designer_bff.nightly.models import NightlyRun, NightlySchedule
-from designer_bff.styles.models import StyleProfile, VltSpecification
+from designer_bff.styles.models import (
+    AnalysisJob,
+    StyleProfile,
+    StyleProfileVersion,
+    VltSpecification,
+)
 
 __all__ = [
+    "AnalysisJob",
     "AnalyticsSnapshot",
     "AuthEvent",
     "Base",
@@ -37,6 +43,7 @@ __all__ = [
     "RefreshSession",
     "RefreshToken",
     "StyleProfile",
+    "StyleProfileVersion",
     "User",
     "UserPreference",
     "VltSpecification",

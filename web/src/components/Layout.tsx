@@ -4,7 +4,7 @@ import { useLive } from "../live/LiveEvents";
 import { CommandBar } from "./CommandBar";
 
 // Pages that later issues add; shown so designers know they are coming, never as links.
-const COMING = ["Portfolio", "Nightly", "Analytics"];
+const COMING = ["Nightly", "Analytics"];
 
 export function Layout() {
   const { user, logout } = useAuth();
@@ -24,6 +24,8 @@ export function Layout() {
             <NavLink to="/collections">Collections</NavLink>
             <NavLink to="/history">History</NavLink>
             <NavLink to="/review">Review</NavLink>
+            <NavLink to="/portfolio">Portfolio</NavLink>
+            <NavLink to="/style-profile">Style profile</NavLink>
             <NavLink to="/costs">Costs</NavLink>
             {user?.role === "admin" && <NavLink to="/admin/costs">Admin costs</NavLink>}
             <span className="coming">

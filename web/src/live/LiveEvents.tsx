@@ -5,6 +5,32 @@ import type { Api } from "../api/client";
 import type { GalleryItem, ImageCreated, Page } from "../api/types";
 import { galleryKey } from "../gallery/queries";
 import { spendingChanged } from "../api/costs";
+import {
+  analysisJobKey,
+  patchAnalysisStatus,
+  portfolioChanged,
+  type AnalysisJobProgress,
+  type AnalysisStatus,
+} from "../api/portfolio";
+
+/** `analysis.progress`: one image of the portfolio (or of a batch) analysed, or started. */
+type AnalysisProgress = {
+  analysis_id: string;
+  image_id: string | null;
+  job_id: string | null;
+  status: AnalysisStatus;
+  done: number | null;
+  failed: number | null;
+  total: number | null;
+  error?: { code: string; message: string };
+};
+
+/** `analysis.completed`: every image of an analysis job has been analysed (or failed). */
+type AnalysisCompleted = { job_id: string; done: number; failed: number; total: number; kind: string };
+
+/** How long analyses' events are gathered before the portfolio and profile are asked again
+ *  (a large upload sends one or two per image). */
+const ANALYSIS_REFRESH_MS = 1500;
 
 export type JobState = {
   id: string;
@@ -104,7 +130,43 @@ export function LiveProvider({ api, children }: { api: Api; children: ReactNode 
         return { ...data, pages: [{ ...first, items: [item, ...first.items] }, ...rest] };
       });
     });
+
+    // The portfolio's analyses: each image's status is shown at once; the list (with the
+    // analysed colours and patterns) and the style profile are asked again, at most every
+    // ANALYSIS_REFRESH_MS while a job runs, and when it completes.
+    let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+    const refreshNow = () => {
+      if (refreshTimer !== null) clearTimeout(refreshTimer);
+      refreshTimer = null;
+      portfolioChanged(queryClient);
+    };
+    const refreshSoon = () => {
+      refreshTimer ??= setTimeout(refreshNow, ANALYSIS_REFRESH_MS);
+    };
+    socket.on("analysis.progress", (e: AnalysisProgress) => {
+      if (e.image_id) patchAnalysisStatus(queryClient, e.image_id, e.status, e.error);
+      if (e.job_id && e.total !== null) {
+        queryClient.setQueryData<AnalysisJobProgress>(analysisJobKey(e.job_id), (before) => ({
+          done: Math.max(before?.done ?? 0, e.done ?? 0),
+          failed: Math.max(before?.failed ?? 0, e.failed ?? 0),
+          total: e.total ?? 0,
+          finished: before?.finished ?? false,
+        }));
+      }
+      refreshSoon();
+    });
+    socket.on("analysis.completed", (e: AnalysisCompleted) => {
+      queryClient.setQueryData<AnalysisJobProgress>(analysisJobKey(e.job_id), {
+        done: e.done,
+        failed: e.failed,
+        total: e.total,
+        finished: true,
+      });
+      refreshNow();
+    });
+    socket.on("profile.updated", refreshSoon);
     return () => {
+      if (refreshTimer !== null) clearTimeout(refreshTimer);
       socket.removeAllListeners();
       socket.disconnect();
     };

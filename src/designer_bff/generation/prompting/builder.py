@@ -42,6 +42,8 @@ def build_prompt(
     }
     if done.dropped:
         params["dropped"] = done.dropped
+    if done.pinned:
+        params["pinned"] = done.pinned
     return BuiltPrompt(
         prompt=phrasing.positive(
             family, done.spec, done.stated, (preferences or Preferences()).banned.get("colors", ())

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from designer_bff.garments.spec import ATTRIBUTES, EXCLUDE_FAMILY, GarmentSpec
+from designer_bff.garments.spec import ATTRIBUTES, BY_FIELD, EXCLUDE_FAMILY, GarmentSpec
 from designer_bff.garments.style_rules import StyleRules, get_style_rules
 from designer_bff.generation.renderer.palette import COLORS, PALETTES, distance
 from designer_bff.generation.renderer.spec_resolve import (
@@ -121,6 +121,7 @@ class Filled:
     profile_used: bool
     preferences_used: bool
     dropped: dict[str, list[str]] = field(default_factory=dict)
+    pinned: dict[str, Any] = field(default_factory=dict)
 
 
 class _Filler:
@@ -143,6 +144,7 @@ class _Filler:
         self.banned: dict[str, set[str]] = {k: set(v) for k, v in preferences.banned.items()}
         self.filled: dict[str, Any] = {}
         self.dropped: dict[str, list[str]] = {}
+        self.pinned: dict[str, Any] = {}
         self.profile_used = False
         self.prefs_used = False
         self.styles: list[str] = []
@@ -198,9 +200,35 @@ class _Filler:
 
     # -- the fill -----------------------------------------------------------------------
 
+    def pin(self, spec: GarmentSpec) -> GarmentSpec:
+        """`spec` with the designer's pinned values where the command left the attribute
+        open: a pin stands for something they always say (so it is drawn as said), but
+        never over what this command said, excluded, or a ban."""
+        changes: dict[str, Any] = {}
+        for attribute, values in self.profile.pinned.items():
+            if getattr(spec, attribute) not in (None, []):
+                continue
+            if attribute == "colors" and spec.palettes:
+                continue  # a palette named is the colours said
+            usable = [v for v in values if self.allowed(attribute, v)]
+            if not usable:
+                continue
+            if attribute == "colors":
+                changes[attribute] = usable[:3]  # the pinned colours together
+            else:
+                # Several pinned values take turns across a batch.
+                one = usable[self.index % len(usable)]
+                changes[attribute] = [one] if BY_FIELD[attribute].multi else one
+        if changes:
+            self.pinned = changes
+            self.profile_used = True
+            spec = spec.model_copy(update=changes)
+        return spec
+
     def run(self) -> Filled:
         spec = self.spec
         stated = [a.field for a in ATTRIBUTES if getattr(spec, a.field) not in (None, [])]
+        spec = self.spec = self.pin(spec)
 
         styles = self.keep("styles", spec.styles)
         if not styles:
@@ -303,6 +331,7 @@ class _Filler:
             profile_used=self.profile_used,
             preferences_used=self.prefs_used,
             dropped=self.dropped,
+            pinned=self.pinned,
         )
 
     def garment(self) -> str:

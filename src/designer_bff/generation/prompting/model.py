@@ -37,18 +37,27 @@ class StyleProfile:
     `weights`: per attribute, value -> weight, relative (how much of their work has it).
     Where a command leaves an attribute open, the builder mixes this distribution with the
     style rules' own: `strength` 0 ignores the profile, 1 follows only the profile (always
-    inside the style rules, never against what the designer said)."""
+    inside the style rules, never against what the designer said).
+
+    `pinned`: per attribute, the values the designer pinned: where a command leaves the
+    attribute open (and does not exclude them) they are used as if said, every time."""
 
     weights: AttributeWeights = field(default_factory=dict)
     strength: float = 0.6
+    pinned: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check_weights("StyleProfile", self.weights)
         if not 0.0 <= self.strength <= 1.0:
             raise ValueError("StyleProfile.strength must be within 0 and 1")
+        for attribute in self.pinned:
+            if attribute not in ATTRIBUTE_FIELDS:
+                raise ValueError(f"StyleProfile: {attribute!r} is not a garment spec attribute")
 
     def is_empty(self) -> bool:
-        return not any(any(w > 0 for w in v.values()) for v in self.weights.values())
+        return not any(self.pinned.values()) and not any(
+            any(w > 0 for w in v.values()) for v in self.weights.values()
+        )
 
 
 @dataclass(frozen=True)
