@@ -205,3 +205,46 @@ def test_background_roles_start_and_stop_cleanly(tmp_path: Path, role: str):
             proc.kill()
         asyncio.run(drop_pg_database(name))
         asyncio.run(delete_redis_prefix(prefix))
+
+
+def test_portfolio_import_stores_analyses_and_skips_what_it_has(tmp_path: Path):
+    import sqlite3
+
+    from tests.portfolio.images import BURGUNDY, NAVY, WHITE, dress, zip_of
+
+    made = run_cli(
+        tmp_path, "users", "create", "ada@example.com", input="s3cret-pass\ns3cret-pass\n"
+    )
+    assert made.returncode == 0, made.stderr
+    folder = tmp_path / "work"
+    (folder / "2025").mkdir(parents=True)
+    (folder / "navy.png").write_bytes(dress(NAVY, WHITE, variant=1))
+    (folder / "2025" / "burgundy.jpg").write_bytes(dress(BURGUNDY, variant=2, fmt="JPEG"))
+    (folder / "old.zip").write_bytes(zip_of({"a/navy2.png": dress(NAVY, variant=3)}))
+    (folder / "notes.txt").write_text("not a picture")
+    (folder / ".DS_Store").write_bytes(b"\0\0junk")
+
+    out = run_cli(tmp_path, "portfolio", "import", str(folder), "--user", "Ada@example.com")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Imported 3 image(s), skipped 0 already in the portfolio, 1 unusable" in out.stderr
+    assert "analysed 3, failed 0" in out.stderr
+    assert "Analysing" in out.stderr  # the progress bar
+
+    again = run_cli(
+        tmp_path, "portfolio", "import", str(folder / "navy.png"), "--user", "ada@example.com"
+    )
+    assert again.returncode == 0, again.stderr
+    assert "Imported 0 image(s), skipped 1 already" in again.stderr
+
+    db = sqlite3.connect(tmp_path / "var" / "designer_bff.db")
+    try:
+        kinds = db.execute("SELECT type, COUNT(*) FROM images GROUP BY type").fetchall()
+        (count,) = db.execute("SELECT source_image_count FROM style_profiles").fetchone()
+        statuses = db.execute("SELECT status FROM vlt_specifications").fetchall()
+    finally:
+        db.close()
+    assert kinds == [("portfolio", 3)] and count == 3
+    assert sorted(s for (s,) in statuses) == ["done"] * 3
+
+    nobody = run_cli(tmp_path, "portfolio", "import", str(folder), "--user", "who@example.com")
+    assert nobody.returncode == 1 and "no user with email" in nobody.stderr

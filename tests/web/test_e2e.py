@@ -486,3 +486,66 @@ def test_costs_budget_estimate_and_enhance(serve: Server, studio: Studio, tmp_pa
     expect(page.get_by_role("link", name="View the source design")).to_be_visible()
     studio.check(page, "design-enhanced")
     studio.assert_clean()
+
+
+def test_portfolio_and_style_profile(serve: Server, studio: Studio):
+    """A new designer uploads past work (two pictures and a zip), watches it analysed,
+    reads the style profile it made, bans a value and pins a colour, and sees the next
+    designs follow the pin."""
+    from playwright.sync_api import expect
+
+    from tests.portfolio.images import BURGUNDY, NAVY, WHITE, dress, zip_of
+
+    base = serve()
+    page = studio.page()
+    sign_up(page, base)
+    page.get_by_role("link", name="Portfolio", exact=True).click()
+    expect(
+        page.get_by_role("heading", name="Start with the work you have already made")
+    ).to_be_visible()
+    studio.check(page, "portfolio-empty")
+
+    files = [
+        {"name": "navy-1.png", "mimeType": "image/png", "buffer": dress(NAVY, WHITE, variant=1)},
+        {"name": "navy-2.png", "mimeType": "image/png", "buffer": dress(NAVY, WHITE, variant=2)},
+        {
+            "name": "older.zip",
+            "mimeType": "application/zip",
+            "buffer": zip_of({"burgundy.png": dress(BURGUNDY, variant=3)}),
+        },
+        {"name": "notes.png", "mimeType": "image/png", "buffer": b"not a picture at all"},
+    ]
+    page.get_by_label("Upload images or a zip").set_input_files(files)
+    expect(page.get_by_text("Analysed 3 of 3")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("list", name="Files of this upload")).to_contain_text("notes.png")
+    cards = page.locator(".pf-card")
+    expect(cards).to_have_count(3)
+    studio.check(page, "portfolio")
+
+    page.get_by_role("link", name="Style profile", exact=True).click()
+    expect(page.get_by_role("heading", name="Palette")).to_be_visible()
+    palette = page.locator(".sp-palette li")
+    expect(palette.first).to_contain_text("navy")
+    expect(page.get_by_text("3 images analysed", exact=False).first).to_be_visible()
+    ban = page.get_by_role("button", name="Ban burgundy", exact=True)
+    ban.click()
+    expect(ban).to_have_attribute("aria-pressed", "true")
+    pin = page.get_by_role("button", name="Pin navy", exact=True)
+    pin.click()
+    expect(pin).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    studio.check(page, "style-profile")
+
+    command = page.get_by_role("textbox", name="Command")
+    command.fill("make me 2 dresses")
+    command.press("Enter")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    expect(page.get_by_role("list", name="Generations")).to_contain_text("2 of 2", timeout=90_000)
+    page.get_by_role("link", name="Gallery", exact=True).click()
+    # The gallery shows the new designs (the portfolio has a page of its own); each is
+    # navy, the pinned colour the command left open.
+    expect(page.locator('[data-testid="design"]')).to_have_count(2)
+    page.locator(f'[data-testid="design"] a[href="{design_order(page)[0]}"]').click()
+    expect(page.get_by_role("main")).to_contain_text("navy")
+    studio.check(page, "design-pinned")
+    studio.assert_clean()
