@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import json
 import secrets
 import signal
@@ -233,6 +234,21 @@ def audio_strategy() -> Any:
     return st.sampled_from([_wav(s, hz) for s in (0.2, 0.5, 1.0) for hz in (0.0, 220.0, 440.0)])
 
 
+def _images(fmt: str) -> list[bytes]:
+    """A few small, distinct pictures of a garment-like shape, in `fmt` (PNG, JPEG)."""
+    from PIL import Image, ImageDraw
+
+    out = []
+    for i, colour in enumerate([(31, 42, 84), (110, 22, 42), (16, 136, 88)]):
+        image = Image.new("RGB", (64, 96), (248, 247, 244))
+        ImageDraw.Draw(image).polygon([(24, 6), (40, 6), (56, 90), (8, 90)], fill=colour)
+        image.putpixel((i, 0), (i, i, i))
+        buffer = io.BytesIO()
+        image.save(buffer, fmt)
+        out.append(buffer.getvalue())
+    return out
+
+
 def _server_errors(log_path: Path, limit: int = 20) -> list[str]:
     """The error records the server logged (tracebacks of 5xx answers)."""
     out = []
@@ -269,6 +285,7 @@ def run_fuzz(
 ) -> FuzzReport:
     """Start a server, fuzz it for `seconds` (or until `max_requests`), stop it."""
     import schemathesis
+    from hypothesis import strategies as st
     from schemathesis.engine import Status, events, from_schema
     from schemathesis.specs.openapi.formats import unregister_string_format
 
@@ -294,6 +311,10 @@ def run_fuzz(
         schemathesis.openapi.format("binary", audio_strategy())
         stack.callback(unregister_string_format, "binary")  # back to the default strategy
         schema = schemathesis.openapi.from_url(f"{base}/openapi.json", config=config)
+
+        # Image uploads declare their parts' types (multipart `encoding`): valid pictures.
+        for mime, fmt in (("image/png", "PNG"), ("image/jpeg", "JPEG")):
+            schemathesis.openapi.media_type(mime, st.sampled_from(_images(fmt)))
 
         @schema.auth()
         class _Bearer:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from designer_bff.auth.deps import UserDep
 from designer_bff.billing import ledger
@@ -17,7 +17,10 @@ from designer_bff.config import Settings
 from designer_bff.core.deps import DbDep, provide
 from designer_bff.core.errors import AppError
 from designer_bff.core.openapi import error_responses
+from designer_bff.core.pagination import PageParams, newest_first_format, page_params
 from designer_bff.db.base import utcnow
+from designer_bff.designs.models import Image
+from designer_bff.garments.taxonomy import get_taxonomy
 from designer_bff.portfolio.service import PortfolioService
 from designer_bff.portfolio.uploads import (
     UploadLimits,
@@ -25,6 +28,7 @@ from designer_bff.portfolio.uploads import (
     receive_single_image,
 )
 from designer_bff.styles.analysis import LEDGER_PROVIDER
+from designer_bff.styles.profile import PROFILE_ATTRIBUTES
 from designer_bff.styles.service import StyleService
 from designer_bff.vlt.base import AnalyzerError, ImageAnalyzer
 
@@ -51,13 +55,23 @@ _UPLOAD_ERRORS = error_responses(
 )
 
 
-def _multipart(properties: dict[str, Any], required: str) -> dict[str, Any]:
+# What each file part may be (typed from its content, whatever a client declares).
+_IMAGE_TYPES = "image/png, image/jpeg, image/webp, image/avif"
+
+
+def _multipart(properties: dict[str, Any], required: str, zips: bool) -> dict[str, Any]:
     """The request body of a multipart upload route, for the OpenAPI document."""
     schema = {"type": "object", "required": [required], "properties": properties}
+    types = _IMAGE_TYPES + (", application/zip" if zips else "")
     return {
         "requestBody": {
             "required": True,
-            "content": {"multipart/form-data": {"schema": schema}},
+            "content": {
+                "multipart/form-data": {
+                    "schema": schema,
+                    "encoding": {required: {"contentType": types}},
+                }
+            },
         }
     }
 
@@ -66,12 +80,14 @@ _FILES_BODY = _multipart(
     {
         "files": {
             "type": "array",
-            "items": {"type": "string", "format": "binary"},
+            "minItems": 1,
+            "items": {"type": "string", "format": "binary", "contentMediaType": "image/*"},
             "description": "Images (JPEG, PNG, WebP, AVIF) and zips of images: up to 500 "
             "images and 500 MB in all.",
         }
     },
     "files",
+    zips=True,
 )
 
 
@@ -121,11 +137,10 @@ async def my_portfolio(
     current: UserDep,
     db: DbDep,
     portfolio: PortfolioDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 60,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    page: Annotated[PageParams, page_params(newest_first_format(Image), 60)],
 ) -> dict[str, Any]:
     """My portfolio, newest first, each image with its analysis."""
-    return await portfolio.page(db, current.id, limit=limit, cursor=cursor)
+    return await portfolio.page(db, current.id, limit=page.limit, cursor=page.cursor)
 
 
 @router.delete(
@@ -145,15 +160,37 @@ async def remove_from_portfolio(
 # -- style profile -------------------------------------------------------------------------
 
 
-class ProfileEditIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+EditOp = Literal["pin", "unpin", "boost", "unboost", "ban", "unban"]
 
-    op: Literal["pin", "unpin", "boost", "unboost", "ban", "unban"]
-    attribute: str = Field(max_length=40, description="A garment spec attribute, e.g. colors.")
-    value: str = Field(max_length=80, description="A taxonomy value, e.g. navy.")
-    factor: float | None = Field(
-        default=None, gt=0, le=10, description="boost only: how much more often (default 2)."
+
+def _edit_model(attribute: str) -> Any:
+    """An edit of one attribute: its values are the taxonomy's, listed in the document
+    (so a client knows what it may pin or ban before it asks)."""
+    values = get_taxonomy().values(attribute)
+    # Literals built at run time from data: beyond what a type checker can follow.
+    named: Any = Literal[attribute]
+    one_of: Any = Literal[values]
+    return create_model(
+        f"ProfileEdit_{attribute}",
+        __config__=ConfigDict(extra="forbid"),
+        op=(EditOp, ...),
+        attribute=(named, ...),
+        value=(one_of, Field(description="A taxonomy value.")),
+        factor=(
+            float | None,
+            Field(default=None, gt=0, le=10, description="boost only: how much more often"),
+        ),
     )
+
+
+if TYPE_CHECKING:
+    ProfileEditIn = BaseModel
+else:
+    # One model per attribute, told apart by `attribute`.
+    ProfileEditIn = Annotated[
+        Union[tuple(_edit_model(a) for a in PROFILE_ATTRIBUTES)],  # noqa: UP007
+        Field(discriminator="attribute"),
+    ]
 
 
 class ProfilePatchIn(BaseModel):
@@ -188,7 +225,7 @@ async def edit_my_style_profile(
     """Pin, boost or ban attribute values, or edit the summary: applied in order, all or
     none, as one new version. Pinned values fill what my commands leave open; banned ones
     are never used."""
-    ops = [e.model_dump(exclude_none=True) for e in body.edits]
+    ops: list[dict[str, Any]] = [e.model_dump(exclude_none=True) for e in body.edits]
     for op in ops:
         if op["op"] == "boost":
             op.setdefault("factor", 2.0)
@@ -238,12 +275,18 @@ class AnalyzeError(AppError):
     tags=["vlt"],
     responses=error_responses(
         {
+            400: "`malformed_upload`",
             413: "`file_too_large`",
+            415: "`unsupported_media_type`: not multipart/form-data",
             422: "`invalid_image`, `too_many_pixels`, `single_image_expected`",
             502: "`vlt_unavailable` and other analyzer failures",
         }
     ),
-    openapi_extra=_multipart({"file": {"type": "string", "format": "binary"}}, "file"),
+    openapi_extra=_multipart(
+        {"file": {"type": "string", "format": "binary", "contentMediaType": "image/*"}},
+        "file",
+        zips=False,
+    ),
 )
 async def analyze_one(
     request: Request,

@@ -374,6 +374,7 @@ class PortfolioService:
             )
         if analysis is not None:
             await db.delete(analysis)
+            await db.flush()  # before the image: its cascade would remove the row first
         await db.delete(image)
         await db.commit()
         await self._delete_objects(keys)

@@ -259,6 +259,10 @@ class _Received:
     head: bytes
 
 
+# The upload routes' file fields (documented in their OpenAPI bodies).
+_FILE_FIELDS = (b"files", b"file")
+
+
 class _PartReceiver:
     """python-multipart callbacks that write each file part to disk as it arrives,
     hashing and counting it, and refuse the request once a limit is crossed."""
@@ -315,6 +319,9 @@ class _PartReceiver:
         if disposition != b"form-data":
             raise MalformedUpload("Each part needs a Content-Disposition: form-data header.")
         raw_name = options.get(b"filename")
+        if raw_name is None and options.get(b"name") in _FILE_FIELDS:
+            # A documented file field sent without a filename is still a file.
+            raw_name = options[b"name"]
         self._is_file = raw_name is not None
         if not self._is_file:
             self.fields += 1
