@@ -295,3 +295,33 @@ async def test_a_batch_analysis_keeps_records_not_pictures(
     other = await register_user(client, "batch-other")
     r = await client.get(f"/api/vlt/jobs/{job_id}", headers=other.headers)
     assert r.status_code == 404
+
+
+async def test_a_phone_photo_in_heic_is_kept_as_jpeg_without_its_location(
+    client: httpx.AsyncClient, services: Services
+):
+    import io
+
+    import pillow_heif
+    from PIL import Image as PILImage
+
+    pillow_heif.register_heif_opener()
+    picture = PILImage.open(io.BytesIO(dress(NAVY, variant=11)))
+    exif = PILImage.Exif()
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0)}  # GPS: where the photo was taken
+    out = io.BytesIO()
+    picture.save(out, "HEIF", quality=90, exif=exif.tobytes())
+    heic = out.getvalue()
+    assert PILImage.open(io.BytesIO(heic)).getexif().get_ifd(0x8825)
+
+    user = await register_user(client, "heic")
+    r = await upload(client, user, {"IMG_0001.HEIC": heic}, mime="image/heic")
+    assert r.status_code == 202, r.text
+    item = r.json()["accepted"][0]
+    items = await wait_analysed(client, user, 1)
+    assert items[0]["analysis"]["spec"]["colors"][0] == "navy"
+    original = await client.get(item["urls"]["original"], headers=user.headers)
+    assert original.status_code == 200, original.text
+    stored = PILImage.open(io.BytesIO(original.content))
+    assert stored.format == "JPEG" and stored.size == picture.size
+    assert not stored.getexif() or not stored.getexif().get_ifd(0x8825)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
+import pillow_heif
 from PIL import Image, ImageCms, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
 from .thumbhash import image_to_thumbhash, thumbhash_to_base64
@@ -52,7 +53,7 @@ DEFAULT_MAX_PIXELS = 50_000_000
 
 # Formats we accept as input. Restricting Image.open to these keeps Pillow's rarer (and
 # less fuzzed) decoders out of reach of uploaded bytes.
-_INPUT_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "AVIF", "BMP", "TIFF")
+_INPUT_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "AVIF", "BMP", "TIFF", "HEIF")
 
 # MIME type and extension of the stored original, by Pillow format name. MPO is what
 # Pillow calls a JPEG with extra (multi-picture) frames: browsers treat it as JPEG.
@@ -65,7 +66,12 @@ _FORMAT_INFO: dict[str, tuple[str, str]] = {
     "AVIF": ("image/avif", "avif"),
     "BMP": ("image/bmp", "bmp"),
     "TIFF": ("image/tiff", "tiff"),
+    "HEIF": ("image/heic", "heic"),
 }
+
+# Phones save photos as HEIC: pillow-heif's opener makes them readable (never written:
+# a stripped HEIC original is stored as JPEG, which browsers show).
+pillow_heif.register_heif_opener()
 
 # EXIF orientations 5-8 swap width and height.
 _TRANSPOSED_ORIENTATIONS = frozenset({5, 6, 7, 8})
@@ -359,9 +365,10 @@ def _stripped_original(
 
     `oriented` has the source's pixels and colour space (its ICC profile is kept when
     it matters); `display` is the sRGB bitmap, used for modes the format cannot store.
-    Returns the bytes and the format written (MPO becomes JPEG; others become PNG).
+    Returns the bytes and the format written (MPO and HEIF become JPEG; GIF, BMP and
+    TIFF become PNG).
     """
-    fmt = "JPEG" if source_format in ("JPEG", "MPO") else source_format
+    fmt = "JPEG" if source_format in ("JPEG", "MPO", "HEIF") else source_format
     if fmt not in _STRIP_MODES:
         fmt = "PNG"  # GIF, BMP, TIFF: lossless, and no metadata of theirs survives
     image, kept_icc = oriented, _kept_icc(icc)

@@ -56,7 +56,7 @@ _UPLOAD_ERRORS = error_responses(
 
 
 # What each file part may be (typed from its content, whatever a client declares).
-_IMAGE_TYPES = "image/png, image/jpeg, image/webp, image/avif"
+_IMAGE_TYPES = "image/png, image/jpeg, image/webp, image/avif, image/heic"
 
 
 def _multipart(properties: dict[str, Any], required: str, zips: bool) -> dict[str, Any]:
@@ -82,7 +82,7 @@ _FILES_BODY = _multipart(
             "type": "array",
             "minItems": 1,
             "items": {"type": "string", "format": "binary", "contentMediaType": "image/*"},
-            "description": "Images (JPEG, PNG, WebP, AVIF) and zips of images: up to 500 "
+            "description": "Images (JPEG, PNG, WebP, AVIF, HEIC) and zips of images: up to 500 "
             "images and 500 MB in all.",
         }
     },

@@ -669,7 +669,8 @@ def _extract(
 
 @functools.cache
 def _heif_format() -> str | None:
-    """HEIF/HEIC only where the pillow-heif plugin is installed (it is not a dependency)."""
+    """HEIF/HEIC where the pillow-heif plugin imports (a dependency; its wheels bring
+    libheif, but a build without it still runs, refusing HEIC plainly)."""
     try:
         plugin = importlib.import_module("pillow_heif")
     except ImportError:
@@ -715,7 +716,7 @@ def _inspect(item: _Received, max_pixels: int) -> IntakeFile | FileError:
         return error("unsupported_type", "the file is empty.")
     kind = _sniff(item.head)
     if kind is None:
-        return error("unsupported_type", "not a JPEG, PNG, WebP or AVIF image.")
+        return error("unsupported_type", "not a JPEG, PNG, WebP, AVIF or HEIC image.")
     if kind == "HEIF" and _heif_format() is None:
         return error("unsupported_type", "HEIC/HEIF is not supported; export it as JPEG.")
     _register_plugins()

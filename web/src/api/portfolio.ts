@@ -167,7 +167,8 @@ const PORTFOLIO_PAGE = 60;
 /** What the API takes in one upload (POST /api/portfolio). */
 export const MAX_UPLOAD_BYTES = 500 * 1024 * 1024;
 export const MAX_UPLOAD_IMAGES = 500;
-export const ACCEPTED_TYPES = "image/jpeg,image/png,image/webp,image/avif,.jpg,.jpeg,.png,.webp,.avif,.zip,application/zip";
+export const ACCEPTED_TYPES =
+  "image/jpeg,image/png,image/webp,image/avif,image/heic,image/heif,.jpg,.jpeg,.png,.webp,.avif,.heic,.heif,.zip,application/zip";
 
 export function usePortfolio() {
   const api = useApi();
@@ -323,7 +324,7 @@ const UPLOAD_ERRORS: Record<string, string> = {
   zip_bomb: "A zip would unpack to far more than it holds, so the upload was refused.",
   unsafe_zip: "A zip holds files outside its own folder, so the upload was refused.",
   malformed_upload: "The upload arrived damaged. Try again.",
-  no_images: "None of the files is an image the studio can use (JPEG, PNG, WebP or AVIF, or a zip of them).",
+  no_images: "None of the files is an image the studio can use (JPEG, PNG, WebP, AVIF or HEIC, or a zip of them).",
 };
 
 /** Why an upload failed, in plain words. */

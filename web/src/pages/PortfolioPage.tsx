@@ -56,7 +56,7 @@ export function PortfolioPage() {
             Upload photos or flats of your past designs. The studio analyses each one (garment, silhouette, colours,
             patterns, fabrics) and builds your style profile from them, so that new designs lean towards what you make.
           </p>
-          <p className="muted small">JPEG, PNG, WebP or AVIF images, or zips of them: up to 500 images and 500 MB at a time.</p>
+          <p className="muted small">JPEG, PNG, WebP, AVIF or HEIC images, or zips of them: up to 500 images and 500 MB at a time.</p>
         </div>
       )}
       <Uploader items={items} onUpload={() => setUploaded(true)} />
@@ -173,7 +173,7 @@ function Uploader({ items, onUpload }: { items: PortfolioItem[]; onUpload(): voi
           }}
         />
         <p id={hintId} className="hint">
-          Drop files here or choose them. JPEG, PNG, WebP or AVIF, or zips of them: up to 500 images and 500 MB at a time.
+          Drop files here or choose them. JPEG, PNG, WebP, AVIF or HEIC, or zips of them: up to 500 images and 500 MB at a time.
         </p>
       </div>
       {refusal && (
