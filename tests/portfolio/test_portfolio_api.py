@@ -325,3 +325,32 @@ async def test_a_phone_photo_in_heic_is_kept_as_jpeg_without_its_location(
     stored = PILImage.open(io.BytesIO(original.content))
     assert stored.format == "JPEG" and stored.size == picture.size
     assert not stored.getexif() or not stored.getexif().get_ifd(0x8825)
+
+
+async def test_a_portfolio_image_deleted_in_the_gallery_leaves_the_profile_until_restored(
+    client: httpx.AsyncClient,
+):
+    user = await register_user(client, "gallery-hide")
+    r = await upload(
+        client,
+        user,
+        {"navy.png": dress(NAVY, variant=21), "burgundy.png": dress(BURGUNDY, variant=22)},
+    )
+    assert r.status_code == 202, r.text
+    items = await wait_analysed(client, user, 2)
+    burgundy = next(i for i in items if i["filename"] == "burgundy.png")
+    before = (await client.get("/api/style-profile", headers=user.headers)).json()
+    assert before["image_count"] == 2 and share(before, "colors", "burgundy") > 0
+
+    r = await client.delete(f"/api/images/{burgundy['id']}", headers=user.headers)
+    assert r.status_code == 200, r.text
+    hidden = (await client.get("/api/style-profile", headers=user.headers)).json()
+    assert hidden["image_count"] == 1 and share(hidden, "colors", "burgundy") == 0
+    history = (await client.get("/api/style-profile/history", headers=user.headers)).json()
+    assert history["items"][0]["reason"] == "deleted burgundy.png"
+
+    r = await client.post(f"/api/images/{burgundy['id']}/restore", headers=user.headers)
+    assert r.status_code == 200, r.text
+    back = (await client.get("/api/style-profile", headers=user.headers)).json()
+    assert back["image_count"] == 2
+    assert share(back, "colors", "burgundy") == share(before, "colors", "burgundy")
