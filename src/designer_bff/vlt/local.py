@@ -675,7 +675,10 @@ def _shape(garment: Mask) -> _Shape:
             # A bodice over a skirt that widens to its hem.
             gtype, conf = "dress", 0.6
         elif not flat and aspect < 1.2 and hem < 0.8:
-            gtype, conf = "top", 0.55
+            # Measured (bench/analyzer.py): right about a quarter of the time, as coats,
+            # jackets, sweaters and t-shirts all have this outline: the record says it,
+            # the spec does not.
+            gtype, conf = "top", 0.3
     silhouette: str | None = None
     sconf = 0.0
     if gtype in ("dress", "skirt"):
@@ -683,13 +686,16 @@ def _shape(garment: Mask) -> _Shape:
         # Width of the main body only (sleeves off to the side are not the skirt).
         flare = hem / max(hip, 1e-6)
         feats["flare"] = flare
+        # Confidences as measured on renderer flats (bench/analyzer.py): an outline that
+        # flares reads as a-line about half the time (fit-and-flare, tiered and skater
+        # cuts flare too), so a-line and the straight cuts stay in the record only.
         if 1.3 < flare < 1.9 and hem > 0.75:
-            silhouette, sconf = "a-line", float(np.clip(0.3 + (flare - 1.0), 0.0, 0.8))
+            silhouette, sconf = "a-line", 0.45
         elif flare > 2.1 and hip < 0.45 and gtype == "dress":
             # Narrow to the knee, then a wide hem.
             silhouette, sconf = "mermaid", 0.6
         elif flare < 1.08 and lower.mean() > 0.0:
-            silhouette, sconf = ("sheath" if gtype == "dress" else "pencil"), 0.55
+            silhouette, sconf = ("sheath" if gtype == "dress" else "pencil"), 0.4
     top = bottom = None
     if gtype in ("dress", "top", "jumpsuit"):
         top = "bodice"
