@@ -9,6 +9,10 @@ with curl (a separate process, streaming the file) to a Starlette app served by 
 on 127.0.0.1 in this process. The app receives it (streamed to disk, hashed, zip
 expanded, each image typed and decoded at reduced scale) and cleans up.
 
+With `--service`, the body goes to the whole service instead (`POST /api/portfolio`
+of the embedded app, signed in): received, stored with variants (metadata stripped) and
+analysed by the local analyzer; the peak then covers the request and every analysis.
+
 Prints the process's peak RSS growth over its level after a small warm-up upload
 (sampled from /proc/self/status every 5 ms) and the throughput. Asserts nothing.
 """
@@ -27,6 +31,7 @@ import threading
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import uvicorn
@@ -153,9 +158,10 @@ def make_app(workdir: Path, limits: UploadLimits) -> Starlette:
     )
 
 
-async def send(url: str, body: Path) -> tuple[float, str]:
+async def send(url: str, body: Path, token: str | None = None) -> tuple[float, str]:
     """POST the body file with curl, streamed from disk: (seconds, response text)."""
     started = time.perf_counter()
+    auth = ["-H", f"Authorization: Bearer {token}"] if token else []
     proc = await asyncio.create_subprocess_exec(
         "curl",
         "--silent",
@@ -164,6 +170,7 @@ async def send(url: str, body: Path) -> tuple[float, str]:
         "600",
         "-X",
         "POST",
+        *auth,
         "-H",
         f"Content-Type: multipart/form-data; boundary={BOUNDARY}",
         "-H",
@@ -191,7 +198,7 @@ async def run(args: argparse.Namespace, scratch: Path) -> None:
     print("writing the bodies...", flush=True)
     started = time.perf_counter()
     warm_body = scratch / "warm.body"
-    write_body(warm_body, 1, 0.3, args.zip)
+    warm_count, _ = write_body(warm_body, 1, 0.3, args.zip)
     body = scratch / "big.body"
     count, size = write_body(body, args.mb, args.file_mb, args.zip)
     print(
@@ -200,33 +207,50 @@ async def run(args: argparse.Namespace, scratch: Path) -> None:
     )
 
     port = free_port()
-    config = uvicorn.Config(
-        make_app(workdir, limits),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-    )
+    base = f"http://127.0.0.1:{port}"
+    services = None
+    if args.service:
+        app, services = await asyncio.to_thread(service_app, scratch, args.mb)
+        workdir = services.settings.data_dir / "uploads"
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        url = f"{base}/api/portfolio"
+    else:
+        config = uvicorn.Config(
+            make_app(workdir, limits),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+        )
+        url = f"{base}/upload"
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
         await asyncio.sleep(0.02)
-    url = f"http://127.0.0.1:{port}/upload"
+    token = await sign_up(base) if args.service else None
     sampler = RssSampler()
     sampler.start()
     try:
-        _, warm = await send(url, warm_body)
-        print(f"  warm-up: {warm}")
+        _, warm = await send(url, warm_body, token)
+        if token:
+            await analysed(base, token, warm_count)
+        print(f"  warm-up: {warm[:160]}")
         baseline = rss_bytes()
         sampler.reset()
-        elapsed, answer = await send(url, body)
+        elapsed, answer = await send(url, body, token)
+        if token:
+            waited = time.perf_counter()
+            done = await analysed(base, token, warm_count + count) - warm_count
+            print(f"  {done} images analysed {time.perf_counter() - waited:.1f} s after the answer")
         peak = sampler.peak
     finally:
         sampler.stop()
         server.should_exit = True
         await serving
+        if services is not None:
+            await services.close()
     growth = max(0, peak - baseline)
-    print(f"  answer: {answer}")
+    print(f"  answer: {answer[:300]}")
     print(f"  baseline RSS {baseline / MB:.0f} MB, peak {peak / MB:.0f} MB")
     print(f"  {size / MB / elapsed:.0f} MB/s: {size / MB:.0f} MB in {elapsed:.1f} s")
     print(f"peak RSS growth: {growth / MB:.0f} MB for {size / MB:.0f} MB uploaded")
@@ -234,11 +258,76 @@ async def run(args: argparse.Namespace, scratch: Path) -> None:
     print(f"  left in the upload folder afterwards: {len(left)}")
 
 
+def service_app(scratch: Path, mb: int) -> tuple[Any, Any]:
+    """The embedded service (its own SQLite and media folder under `scratch`)."""
+    from designer_bff.app import asgi_app, create_app
+    from designer_bff.config import Settings
+    from designer_bff.core.logging import configure_logging
+    from designer_bff.db import migrate
+    from designer_bff.services import build_services
+
+    configure_logging("WARNING", json=True)  # the figures, not a line per request
+
+    settings = Settings(
+        _env_file=None,
+        app_env="test",
+        data_dir=scratch / "service",
+        database_url=None,
+        redis_url=None,
+        vlt_api_url=None,
+        log_level="WARNING",
+        portfolio_max_files=max(500, mb * 2),
+        portfolio_max_bytes=(mb + 64) * MB,
+    )
+    migrate.upgrade(settings.sqlalchemy_url)
+    services = build_services(settings)
+    return asgi_app(create_app(settings, services)), services
+
+
+async def sign_up(base: str) -> str:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=base) as client:
+        r = await client.post(
+            "/api/auth/register",
+            json={"email": "bench@example.com", "password": "bench-upload-pass", "name": "B"},
+        )
+        r.raise_for_status()
+        return str(r.json()["access_token"])
+
+
+async def analysed(base: str, token: str, count: int, within_s: float = 600.0) -> int:
+    """Wait until `count` portfolio images are analysed (done or failed)."""
+    import httpx
+
+    deadline = time.monotonic() + within_s
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
+        while True:
+            items: list[dict[str, Any]] = []
+            cursor = None
+            while True:
+                params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+                page = (await c.get("/api/portfolio", params=params)).json()
+                items += page["items"]
+                cursor = page["next_cursor"]
+                if not cursor:
+                    break
+            finished = sum(i["analysis"]["status"] in ("done", "failed") for i in items)
+            if finished >= count or time.monotonic() > deadline:
+                return finished
+            await asyncio.sleep(0.5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=500, help="size of the upload in MB")
     parser.add_argument("--file-mb", type=float, default=5.0, help="size of each image in MB")
     parser.add_argument("--zip", action="store_true", help="send the images in one zip")
+    parser.add_argument(
+        "--service",
+        action="store_true",
+        help="upload to the whole service (stored, variants, analysed), not the receiver alone",
+    )
     args = parser.parse_args()
     if shutil.which("curl") is None:
         raise SystemExit("needs curl (apt-get install curl) to send the body from another process")

@@ -21,7 +21,7 @@ from designer_bff.db.base import utcnow
 from designer_bff.designs.models import DesignStatus, DesignType, Image
 from designer_bff.designs.representation import image_urls
 from designer_bff.garments.spec import GarmentSpec
-from designer_bff.media.variants import InvalidImage, Variants, make_variants_async
+from designer_bff.media.variants import InvalidImage, make_variants_async
 from designer_bff.portfolio.uploads import Intake, IntakeFile
 from designer_bff.realtime.events import EventBus
 from designer_bff.storage import ObjectStore, object_key
@@ -45,7 +45,13 @@ class NoImages(AppError):
 class _Prepared:
     file: IntakeFile
     image_id: uuid.UUID
-    variants: Variants
+    # What the row records, not the bytes: an upload of hundreds is held at once.
+    width: int
+    height: int
+    thumbhash: str
+    average_color: str
+    original_size: int | None
+    original_format: str | None
     keys: dict[str, str]
 
 
@@ -120,7 +126,18 @@ class PortfolioService:
         except Exception:
             await self._delete_objects(list(keys.values()))
             raise
-        return _Prepared(file=file, image_id=image_id, variants=variants, keys=keys)
+        original = variants.original
+        return _Prepared(
+            file=file,
+            image_id=image_id,
+            keys=keys,
+            width=variants.width,
+            height=variants.height,
+            thumbhash=variants.thumbhash,
+            average_color=variants.average_color,
+            original_size=original.size if original else None,
+            original_format=original.format if original else None,
+        )
 
     async def _delete_objects(self, keys: list[str]) -> None:
         if keys:
@@ -229,8 +246,6 @@ class PortfolioService:
             await db.flush()
             images: list[tuple[Image, VltSpecification]] = []
             for p in prepared:
-                v = p.variants
-                original = v.original
                 image = Image(
                     id=p.image_id,
                     user_id=user_id,
@@ -239,12 +254,12 @@ class PortfolioService:
                     title=Path(p.file.filename).stem[:200] or None,
                     source_filename=p.file.filename[:255],
                     content_hash=p.file.sha256,
-                    width=v.width,
-                    height=v.height,
-                    bytes=original.size if original else p.file.size_bytes,
-                    format=original.format if original else p.file.format,
-                    thumbhash=v.thumbhash,
-                    dominant_color=v.average_color,
+                    width=p.width,
+                    height=p.height,
+                    bytes=p.original_size or p.file.size_bytes,
+                    format=p.original_format or p.file.format,
+                    thumbhash=p.thumbhash,
+                    dominant_color=p.average_color,
                     storage_backend=self.storage.name,
                     variants=p.keys,
                     spec={},
