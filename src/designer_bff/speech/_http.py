@@ -4,16 +4,15 @@ class holding the key, the pooled HTTP client and the request-to-transcript path
 from __future__ import annotations
 
 import abc
-import email.utils
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 import stamina
 
+from designer_bff.core.http import parse_retry_after
 from designer_bff.speech.base import (
     SpeechError,
     SpeechProvider,
@@ -42,30 +41,6 @@ class RetryPolicy:
     backoff_max_s: float = 4.0
     max_wait_s: float = 10.0
     total_budget_s: float = 60.0
-
-
-def parse_retry_after(headers: httpx.Headers) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` (OpenAI) or ``Retry-After`` (secs or date)."""
-    millis = headers.get("retry-after-ms")
-    if millis is not None:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def error_body(response: httpx.Response) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from designer_bff.core.http import parse_retry_after
 from designer_bff.generation.providers import PermanentProviderError, TransientProviderError
 from designer_bff.generation.providers._http import (
     ContentRefused,
@@ -23,7 +24,6 @@ from designer_bff.generation.providers._http import (
     VendorHTTP,
     error_for_status,
     image_format,
-    parse_retry_after,
     pick_aspect_ratio,
     with_exclusions,
 )
