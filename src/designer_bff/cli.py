@@ -365,7 +365,6 @@ async def _import_portfolio(
         services.queue.set_analysis_handler(services.analysis.run_one)
         limits = upload_limits(settings)
         workdir = settings.data_dir / "uploads"
-        workdir.mkdir(parents=True, exist_ok=True)
         jobs: list[uuid.UUID] = []
         with Progress(
             TextColumn("{task.description}"),
@@ -389,10 +388,7 @@ async def _import_portfolio(
                             if code != "no_images":
                                 raise
                             out = {"accepted": [], "duplicates": [], "errors": []}
-                            out["errors"] = [
-                                {"filename": e.filename, "message": e.message}
-                                for e in intake.errors
-                            ]
+                            out["errors"] = [e.to_dict() for e in intake.errors]
                 finally:
                     intake.cleanup()
                 for e in out["errors"]:

@@ -4,7 +4,7 @@ descriptor (/api/vlt: health, one image, a batch)."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from designer_bff.auth.deps import UserDep
 from designer_bff.billing import ledger
-from designer_bff.billing.pricing import Charge, PriceTable, PriceUnknown
+from designer_bff.billing.pricing import PriceTable
 from designer_bff.config import Settings
 from designer_bff.core.deps import DbDep, provide
 from designer_bff.core.errors import AppError
@@ -27,7 +27,7 @@ from designer_bff.portfolio.uploads import (
     receive_portfolio_upload,
     receive_single_image,
 )
-from designer_bff.styles.analysis import LEDGER_PROVIDER
+from designer_bff.styles.analysis import LEDGER_PROVIDER, analysis_charge
 from designer_bff.styles.profile import PROFILE_ATTRIBUTES
 from designer_bff.styles.service import StyleService
 from designer_bff.vlt.base import AnalyzerError, ImageAnalyzer
@@ -99,10 +99,8 @@ def upload_limits(settings: Settings) -> UploadLimits:
     )
 
 
-def _workdir(settings: Settings) -> Any:
-    path = settings.data_dir / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _workdir(settings: Settings) -> Path:
+    return settings.data_dir / "uploads"  # created by the upload's workspace
 
 
 # -- portfolio ---------------------------------------------------------------------------
@@ -308,22 +306,18 @@ async def analyze_one(
     except AnalyzerError as exc:
         status_code = 422 if exc.code in ("invalid_image", "image_too_large") else 502
         raise AnalyzeError(exc.message, code=exc.code, status_code=status_code) from exc
-    if analysis.billable and analysis.model:
-        try:
-            price = prices.image(LEDGER_PROVIDER, analysis.model, "analyze")
-        except PriceUnknown:
-            price = None
-        if price:
-            await ledger.record(
-                db,
-                user_id=current.id,
-                idempotency_key=f"analyze:{uuid.uuid4()}",
-                provider=LEDGER_PROVIDER,
-                operation="analyze",
-                model=analysis.model,
-                charge=Charge(units=Decimal(1), unit_price=price, amount=price),
-            )
-            await db.commit()
+    charge = analysis_charge(prices, analysis)
+    if charge is not None:
+        await ledger.record(
+            db,
+            user_id=current.id,
+            idempotency_key=f"analyze:{uuid.uuid4()}",
+            provider=LEDGER_PROVIDER,
+            operation="analyze",
+            model=analysis.model,
+            charge=charge,
+        )
+        await db.commit()
     return {
         "spec": analysis.spec.model_dump(),
         "confidence": analysis.confidence,

@@ -149,9 +149,7 @@ class PortfolioService:
     async def upload(self, db: AsyncSession, user_id: uuid.UUID, intake: Intake) -> dict[str, Any]:
         """Store every usable image of `intake` (not already in the portfolio) and queue
         its analysis. Per-file problems are reported, not fatal; nothing is half stored."""
-        errors: list[dict[str, str]] = [
-            {"filename": e.filename, "code": e.code, "message": e.message} for e in intake.errors
-        ]
+        errors: list[dict[str, str]] = [e.to_dict() for e in intake.errors]
         hashes = [f.sha256 for f in intake.files]
         existing = (
             {
@@ -168,14 +166,13 @@ class PortfolioService:
             if hashes
             else {}
         )
-        duplicates: list[dict[str, str]] = []
+        # A file whose bytes are already stored, or came earlier in this upload.
+        repeats: list[IntakeFile] = []
         fresh: list[IntakeFile] = []
         seen: set[str] = set()
         for f in intake.files:
-            if f.sha256 in existing:
-                duplicates.append({"filename": f.filename, "id": str(existing[f.sha256])})
-            elif f.sha256 in seen:
-                duplicates.append({"filename": f.filename, "id": ""})
+            if f.sha256 in existing or f.sha256 in seen:
+                repeats.append(f)
             else:
                 seen.add(f.sha256)
                 fresh.append(f)
@@ -201,14 +198,12 @@ class PortfolioService:
         except Exception:
             await self._delete_objects([k for p in prepared for k in p.keys.values()])
             raise
-        # Duplicates within the request point at the design the first copy became.
-        first_of = {p.file.sha256: str(p.image_id) for p in prepared}
-        for d in duplicates:
-            if not d["id"]:
-                d["id"] = first_of.get(
-                    next(f.sha256 for f in intake.files if f.filename == d["filename"]), ""
-                )
-        duplicates = [d for d in duplicates if d["id"]]
+        # A repeat points at the design its bytes are (one made just now included).
+        made = {p.file.sha256: str(p.image_id) for p in prepared}
+        stored = {h: str(i) for h, i in existing.items()} | made
+        duplicates = [
+            {"filename": f.filename, "id": stored[f.sha256]} for f in repeats if f.sha256 in stored
+        ]
         if not prepared:
             await db.rollback()
             if duplicates:
@@ -421,7 +416,7 @@ class PortfolioService:
         if not intake.files:
             raise NoImages(
                 "None of the files is an image we can analyse.",
-                details={"errors": [e.__dict__ for e in intake.errors]},
+                details={"errors": [e.to_dict() for e in intake.errors]},
             )
         job = AnalysisJob(
             user_id=user_id,
@@ -462,10 +457,7 @@ class PortfolioService:
         await self.wake(len(keys))
         return {
             **(await self.batch_job(db, user_id, job.id)),
-            "errors": [
-                {"filename": e.filename, "code": e.code, "message": e.message}
-                for e in intake.errors
-            ],
+            "errors": [e.to_dict() for e in intake.errors],
         }
 
     async def batch_job(

@@ -148,6 +148,9 @@ class FileError:
     code: str
     message: str
 
+    def to_dict(self) -> dict[str, str]:
+        return {"filename": self.filename, "code": self.code, "message": self.message}
+
 
 @dataclass
 class Intake:

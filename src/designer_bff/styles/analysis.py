@@ -37,6 +37,19 @@ Wake = Callable[[int], Awaitable[None]]
 LEDGER_PROVIDER = "vlt"
 
 
+def analysis_charge(prices: PriceTable, analysis: Analysis) -> Charge | None:
+    """What a paid analysis costs (None when it was free: the local analyzer, a cache
+    hit, or a model without a price)."""
+    if not analysis.billable or analysis.model is None:
+        return None
+    try:
+        price = prices.image(LEDGER_PROVIDER, analysis.model, "analyze")
+    except PriceUnknown:
+        log.warning("analysis_price_unknown", model=analysis.model)
+        return None
+    return Charge(units=Decimal(1), unit_price=price, amount=price) if price > 0 else None
+
+
 class AnalysisRunner:
     def __init__(
         self,
@@ -175,16 +188,6 @@ class AnalysisRunner:
             await db.commit()
         log.info("analysis_retry_later", analysis_id=str(row.id), code=exc.code, delay_s=delay)
 
-    def _charge(self, analysis: Analysis) -> Charge | None:
-        if not analysis.billable or analysis.model is None:
-            return None
-        try:
-            price = self.prices.image(LEDGER_PROVIDER, analysis.model, "analyze")
-        except PriceUnknown:
-            log.warning("analysis_price_unknown", model=analysis.model)
-            return None
-        return Charge(units=Decimal(1), unit_price=price, amount=price) if price > 0 else None
-
     async def _finish_done(self, row: VltSpecification, analysis: Analysis) -> None:
         now = utcnow()
         async with self.sessionmaker() as db:
@@ -212,7 +215,7 @@ class AnalysisRunner:
             if affected_rows(done) != 1:
                 await db.rollback()  # the lease was lost: whoever holds it now finishes
                 return
-            charge = self._charge(analysis)
+            charge = analysis_charge(self.prices, analysis)
             if charge is not None:
                 await ledger.record(
                     db,
