@@ -316,7 +316,18 @@ def test_a_spoken_command(serve: Server, tmp_path: Path):
     assert espeak is not None
     wav = tmp_path / "command.wav"
     subprocess.run(
-        [espeak, "-v", "en-us", "-s", "140", "-w", str(wav), "make me ten bohemian style dresses"],
+        [
+            espeak,
+            "-v",
+            "en-us",
+            "-s",
+            "130",
+            "-g",
+            "8",
+            "-w",
+            str(wav),
+            "make me ten bohemian style dresses",
+        ],
         check=True,
         timeout=30,
     )
