@@ -6,7 +6,7 @@ the prompt builder and the local renderer, checked design by design.
 Each command below is what a designer might type, with what they meant written by hand
 (`expect`: attribute=value, `-attribute=value` for an exclusion). Every command makes
 `--designs` designs the way the service does (`parsed_specs`, then per design
-`build_prompt(spec, family="flat", seed=design_seed(job, seq), index=seq)` and
+`build_prompt(spec, family="flat", seed=batch_seed(job), index=seq)` and
 `render_flat(filled spec, seed)`), and each design is checked against what the renderer
 reports it drew (`resolved_spec`) and, where cheap, its pixels:
 
@@ -48,7 +48,7 @@ from PIL import Image, ImageDraw, ImageFont
 from designer_bff.commands.parser import parse_command
 from designer_bff.garments.spec import BY_FIELD, EXCLUDE_FAMILY, GarmentSpec
 from designer_bff.garments.style_rules import get_style_rules
-from designer_bff.generation.engine import design_seed
+from designer_bff.generation.engine import batch_seed, design_seed
 from designer_bff.generation.prompt import build_prompt
 from designer_bff.generation.renderer import BACKGROUND, render_flat
 from designer_bff.generation.renderer.palette import COLORS, INK, PALETTES
@@ -777,7 +777,7 @@ def run_command(text: str, expect: str, designs: int, size: int) -> CommandResul
         stated, excluded = spec_attributes(spec)
         stated, excluded = merged(stated, meant), merged(excluded, meant_out)
         seed = design_seed(job, seq)
-        built = build_prompt(spec, family="flat", seed=seed, index=seq)
+        built = build_prompt(spec, family="flat", seed=batch_seed(job), index=seq)
         flat = render_flat(built.spec, seed, size)
         t = check_design(stated, excluded, flat.resolved_spec, flat.image)
         t.failures = [f"#{seq}: {f}" for f in t.failures]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from designer_bff.designs.models import RESOLVED_KEY, Image
 from designer_bff.garments.spec import GarmentSpec
-from designer_bff.generation.engine import design_seed
+from designer_bff.generation.engine import batch_seed, design_seed
 from designer_bff.generation.prompt import build_prompt
 from designer_bff.services import Services
 from tests.conftest import AuthedUser
@@ -35,7 +35,9 @@ async def test_each_design_stores_its_prompt_and_filled_spec(
     for image in images:
         params = image.params
         assert params["family"] == "flat"  # the local renderer's words
-        assert params["index"] == image.seq and params["seed"] == image.seed
+        # one seed fills the whole batch (spread by index); each design draws with its own
+        assert params["index"] == image.seq and params["seed"] == batch_seed(image.job_id)
+        assert image.seed == design_seed(image.job_id, image.seq)
         spec = GarmentSpec.from_stored(params["filled_spec"])
         filled.append(spec)
         # the design keeps what the designer asked; the filled spec is the builder's
@@ -44,7 +46,7 @@ async def test_each_design_stores_its_prompt_and_filled_spec(
         expected = build_prompt(
             image.garment_spec,
             family="flat",
-            seed=design_seed(image.job_id, image.seq),
+            seed=batch_seed(image.job_id),
             index=image.seq,
         )
         assert image.prompt == expected.prompt and expected.spec == spec

@@ -66,6 +66,14 @@ def design_seed(job_id: uuid.UUID, seq: int) -> int:
     return int.from_bytes(digest[:8], "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
+def batch_seed(job_id: uuid.UUID) -> int:
+    """Shared by a job's designs when their open attributes are filled: the prompt
+    builder spreads one seed's designs over the options by index (a per-design seed
+    would make each draw independent, and two of ten alike now and then)."""
+    digest = hashlib.sha256(f"{job_id}:batch".encode()).digest()
+    return int.from_bytes(digest[:8], "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
 @dataclass(frozen=True)
 class Claim:
     image_id: uuid.UUID

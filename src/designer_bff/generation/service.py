@@ -26,7 +26,7 @@ from designer_bff.designs.models import UNFINISHED, DesignStatus, DesignType, Im
 from designer_bff.designs.representation import image_urls
 from designer_bff.garments.spec import EXCLUDE_FAMILY, GarmentSpec
 from designer_bff.garments.taxonomy import get_taxonomy
-from designer_bff.generation.engine import design_seed
+from designer_bff.generation.engine import batch_seed, design_seed
 from designer_bff.generation.models import ACTIVE_JOB, GenerationJob, JobSource, JobStatus
 from designer_bff.generation.prompt import Preferences, StyleProfile, build_prompt
 from designer_bff.generation.providers import ImageProvider
@@ -348,6 +348,7 @@ class GenerationService:
         await db.flush()
         seq = 0
         now = utcnow()
+        fill_seed = batch_seed(job.id)
         for spec, count in specs:
             for _ in range(count):
                 seed = design_seed(job.id, seq)
@@ -358,7 +359,7 @@ class GenerationService:
                     built = build_prompt(
                         spec,
                         family=family,
-                        seed=seed,
+                        seed=fill_seed,
                         index=seq,
                         profile=profile,
                         preferences=preferences,
