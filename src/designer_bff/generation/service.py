@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -297,8 +298,11 @@ class GenerationService:
         prompt: str | None = None,
         command_id: uuid.UUID | None = None,
         reference_image_id: uuid.UUID | None = None,
+        explore: float | None = None,
     ) -> GenerationJob:
-        """One job whose designs follow `specs`: [(spec, how many), ...]."""
+        """One job whose designs follow `specs`: [(spec, how many), ...]. `explore`
+        overrides the share of open attributes drawn without the learned preferences
+        (a nightly batch explores more)."""
         options = dict(options or {})
         chosen = await self.route(
             db, user_id, provider=provider, strategy=strategy, options=options, fallback=fallback
@@ -318,6 +322,8 @@ class GenerationService:
         preferences: Preferences | None = None
         if not prompt and self.style_inputs is not None:
             profile, preferences = await self.style_inputs(db, user_id)
+            if preferences is not None and explore is not None:
+                preferences = replace(preferences, explore=explore)
         job_prompt: str | None = prompt
         job_negative: str | None = None
         job = GenerationJob(

@@ -35,6 +35,10 @@ class LearningEvent(Base):
 
 
 class UserPreference(Base):
+    """A designer's correction of what was learned about one value: `correction`
+    "forget" (feedback before `reset_at` no longer counts), "avoid" (never filled in) or
+    "prefer" (filled in as a liked value); the counts mirror the posterior when written."""
+
     __tablename__ = "user_preferences"
 
     id: Mapped[UUIDKey]
@@ -44,6 +48,8 @@ class UserPreference(Base):
     weight: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     positive_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     negative_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    correction: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     __table_args__ = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -12,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -32,10 +34,12 @@ class NightlySchedule(TimestampMixin, Base):
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     local_time: Mapped[str] = mapped_column(String(5), nullable=False, default="02:00")  # HH:MM
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
-    quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=10)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=20)
     spec: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     use_profile: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     provider: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Most one night's batch may cost (USD); None: only the monthly budget bounds it.
+    max_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 6), nullable=True)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -56,6 +60,15 @@ class NightlyRun(TimestampMixin, Base):
     job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), nullable=True)
     spec: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The UTC instant of the designer's local run time that night.
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    designs: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    cost_usd: Mapped[Decimal] = mapped_column(
+        Numeric(12, 6), nullable=False, default=0, server_default="0"
+    )
+    collection_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid(), ForeignKey("collections.id", ondelete="SET NULL"), nullable=True
+    )
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

@@ -71,15 +71,27 @@ class Preferences:
 
     weights: AttributeWeights = field(default_factory=dict)
     banned: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Learned from feedback: per attribute, value -> (alpha, beta) of a Beta posterior of
+    # "this value makes a standout". Where a command leaves the attribute open, each design
+    # samples from them (Thompson sampling, reproducible per seed and index), except a
+    # share `explore` of the draws, which follow the other inputs alone.
+    posteriors: Mapping[str, Mapping[str, tuple[float, float]]] = field(default_factory=dict)
+    explore: float = 0.1
 
     def __post_init__(self) -> None:
         _check_weights("Preferences", self.weights)
-        for attribute in self.banned:
+        for attribute in (*self.banned, *self.posteriors):
             if attribute not in ATTRIBUTE_FIELDS:
                 raise ValueError(f"Preferences: {attribute!r} is not a garment spec attribute")
+        for attribute, values in self.posteriors.items():
+            for value, (a, b) in values.items():
+                if not (math.isfinite(a) and math.isfinite(b) and a > 0 and b > 0):
+                    raise ValueError(f"Preferences: {attribute}.{value} posterior needs a, b > 0")
+        if not 0.0 <= self.explore <= 1.0:
+            raise ValueError("Preferences.explore must be within 0 and 1")
 
     def is_empty(self) -> bool:
-        return not self.weights and not any(self.banned.values())
+        return not self.weights and not any(self.banned.values()) and not self.posteriors
 
 
 @dataclass(frozen=True)
