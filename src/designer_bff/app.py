@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from designer_bff import __version__
+from designer_bff.analytics.routes import router as analytics_router
 from designer_bff.auth.routes import router as auth_router
 from designer_bff.billing.routes import router as billing_router
 from designer_bff.collections.routes import router as collections_router
@@ -33,6 +34,8 @@ from designer_bff.generation.enhance_routes import router as enhance_router
 from designer_bff.generation.openapi import state_providers
 from designer_bff.generation.routes import router as generation_router
 from designer_bff.health.routes import router as health_router
+from designer_bff.learning.routes import router as learning_router
+from designer_bff.nightly.routes import router as nightly_router
 from designer_bff.portfolio.routes import LARGE_UPLOAD_PATHS
 from designer_bff.portfolio.routes import router as portfolio_router
 from designer_bff.realtime.events import SocketIOEventBus
@@ -112,7 +115,10 @@ def create_app(
     app.include_router(collection_router)
     app.include_router(shared_router)
     app.include_router(billing_router)
+    app.include_router(analytics_router)
     app.include_router(portfolio_router)
+    app.include_router(learning_router)
+    app.include_router(nightly_router)
     install_openapi(app, state_providers)
     mount_webapp(app)  # the built web app at / (only when web/dist exists)
 

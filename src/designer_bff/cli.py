@@ -172,14 +172,30 @@ async def _serve(settings: Settings, role: Role, host: str, port: int) -> None:
     import uvicorn
 
     from designer_bff.app import asgi_app, create_app
+    from designer_bff.learning.service import refresh_global_forever
     from designer_bff.maintenance import run_periodic
     from designer_bff.services import build_services
 
     services = build_services(settings)
     if role in (Role.all, Role.worker, Role.scheduler):
         services.spawn(
-            run_periodic(services.sessionmaker, gallery=services.gallery, storage=services.storage)
+            run_periodic(
+                services.sessionmaker,
+                gallery=services.gallery,
+                storage=services.storage,
+                analytics=services.analytics,
+            )
         )
+    if role in (Role.all, Role.scheduler):
+        services.spawn(
+            refresh_global_forever(
+                services.learning,
+                services.sessionmaker,
+                settings.global_learning_interval_s,
+            )
+        )
+        # The nightly batches (exactly once per night even beside another scheduler).
+        services.spawn(services.nightly.run_forever())
     try:
         if role in (Role.all, Role.api):
             app = create_app(settings, services, run_worker=role is Role.all)

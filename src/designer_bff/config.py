@@ -152,6 +152,26 @@ class Settings(BaseSettings):
     portfolio_max_bytes: int = Field(default=500 * 1024 * 1024, ge=1)
     portfolio_max_file_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
 
+    # Learning from feedback. Feedback this many days old counts half as much.
+    learning_half_life_days: float = Field(default=30.0, gt=0)
+    # Share of open attributes drawn without the learned preferences (exploration).
+    learning_explore: float = Field(default=0.1, ge=0, le=1)
+    # A value's global figures are used for anyone else or shown only when at least this
+    # many distinct designers contributed (k-anonymity).
+    learning_k: int = Field(default=5, ge=2)
+    # Pseudo-designs at the global rate a value starts from (cold start prior).
+    learning_prior_strength: float = Field(default=4.0, ge=0)
+    # Seconds a designer's learned figures are reused before being recomputed (feedback
+    # clears them at once); global figures are refreshed this often too.
+    learning_cache_s: float = Field(default=300.0, ge=0)
+    global_learning_interval_s: float = Field(default=600.0, gt=0)
+
+    # Nightly batches: the explore share of their learned preferences (higher than a
+    # command's, so a night brings ideas the designer has not asked for yet), and how
+    # often the scheduler looks for batches due and batches finished.
+    nightly_explore: float = Field(default=0.3, ge=0, le=1)
+    nightly_interval_s: float = Field(default=30.0, gt=0)
+
     # Days a deleted design stays restorable before its files and row are removed.
     deleted_image_grace_days: float = Field(default=7.0, ge=0)
 

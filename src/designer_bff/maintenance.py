@@ -17,6 +17,7 @@ from designer_bff.db.base import affected_rows, utcnow
 from designer_bff.storage import LocalObjectStore, ObjectStore
 
 if TYPE_CHECKING:
+    from designer_bff.analytics.service import AnalyticsService
     from designer_bff.gallery.service import GalleryService
 
 log = structlog.get_logger("designer_bff.maintenance")
@@ -50,6 +51,7 @@ async def run_maintenance(
     sessionmaker: async_sessionmaker[AsyncSession],
     gallery: GalleryService | None = None,
     storage: ObjectStore | None = None,
+    analytics: AnalyticsService | None = None,
 ) -> None:
     """One round of every task; a failing task does not stop the others."""
     try:
@@ -68,6 +70,12 @@ async def run_maintenance(
                 log.info("removed_stale_temp_files", files=removed)
         except Exception:
             log.exception("maintenance_failed", task="temp_files")
+    if analytics is not None:
+        # Writes yesterday's snapshots in the first round after midnight (UTC) only.
+        try:
+            await analytics.snapshot_due(sessionmaker)
+        except Exception:
+            log.exception("maintenance_failed", task="analytics_snapshot")
 
 
 async def run_periodic(
@@ -76,8 +84,9 @@ async def run_periodic(
     *,
     gallery: GalleryService | None = None,
     storage: ObjectStore | None = None,
+    analytics: AnalyticsService | None = None,
 ) -> None:
     """Runs until cancelled; a failed round is logged and retried next interval."""
     while True:
-        await run_maintenance(sessionmaker, gallery, storage)
+        await run_maintenance(sessionmaker, gallery, storage, analytics)
         await asyncio.sleep(interval_s)

@@ -17,6 +17,7 @@ import structlog
 from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from designer_bff.analytics.service import AnalyticsService
 from designer_bff.auth.service import AuthService, throttle_limits
 from designer_bff.auth.tokens import TokenService
 from designer_bff.billing import ledger
@@ -42,6 +43,10 @@ from designer_bff.generation.queue import TaskQueue
 from designer_bff.generation.service import GenerationService
 from designer_bff.generation.worker import GenerationWorker
 from designer_bff.health.service import HealthService
+from designer_bff.learning.cache import FiguresCache, MemoryFiguresCache, RedisFiguresCache
+from designer_bff.learning.service import LearningConfig, LearningService
+from designer_bff.nightly.actions import register_nightly_actions
+from designer_bff.nightly.service import NightlyService
 from designer_bff.portfolio.service import PortfolioService
 from designer_bff.ratelimit.base import Throttle
 from designer_bff.ratelimit.memory import MemoryThrottle
@@ -90,12 +95,15 @@ class Services:
     feedback: FeedbackService
     collections: CollectionService
     billing: BillingService
+    analytics: AnalyticsService
     health: HealthService
     sessions: SessionSignal
     analyzer: ImageAnalyzer
     styles: StyleService
     analysis: AnalysisRunner
     portfolio: PortfolioService
+    nightly: NightlyService
+    learning: LearningService
     metrics: Metrics = field(default_factory=Metrics)
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -248,8 +256,24 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         sweep_interval_s=settings.generation_sweep_interval_s,
     )
     portfolio = PortfolioService(storage, styles, events, queue.enqueue_analysis, analyzer.name)
+    figures_cache: FiguresCache = (
+        RedisFiguresCache(redis, settings.redis_prefix)
+        if redis is not None
+        else MemoryFiguresCache()
+    )
+    learning = LearningService(
+        LearningConfig(
+            half_life_days=settings.learning_half_life_days,
+            explore=settings.learning_explore,
+            k=settings.learning_k,
+            prior_strength=settings.learning_prior_strength,
+            cache_s=settings.learning_cache_s,
+        ),
+        figures_cache,
+        profile_inputs=styles.prompt_inputs,
+    )
     generation = GenerationService(
-        settings, providers, queue, events, style_inputs=styles.prompt_inputs
+        settings, providers, queue, events, style_inputs=learning.prompt_inputs
     )
     enhancement = EnhancementService(providers, queue, events, generation)
     register_generation_actions(commands, generation)
@@ -263,6 +287,8 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
     billing = BillingService()
     register_billing_actions(commands, billing)
     register_collection_actions(commands, collections)
+    nightly = NightlyService(settings, sessionmaker, generation, collections, events)
+    register_nightly_actions(commands, nightly)
     sessions: SessionSignal = (
         RedisSessionSignal(redis, sessions_channel(settings.redis_prefix))
         if redis is not None
@@ -299,15 +325,18 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         generation=generation,
         enhancement=enhancement,
         gallery=gallery,
-        feedback=FeedbackService(),
+        feedback=FeedbackService(on_change=learning.invalidate),
         collections=collections,
         billing=billing,
+        analytics=AnalyticsService(settings.learning_k),
         health=HealthService(db_engine, redis, storage, queue),
         sessions=sessions,
         analyzer=analyzer,
         styles=styles,
         analysis=analysis,
         portfolio=portfolio,
+        nightly=nightly,
+        learning=learning,
         metrics=metrics or Metrics(),
     )
 

@@ -128,6 +128,25 @@ def test_preferences_tilt_the_choices() -> None:
     assert build_prompt(spec, seed=6, index=0).params["preferences"] is False
 
 
+def test_learned_posteriors_lean_what_is_left_open() -> None:
+    # floral samples as a sure standout, solid as a sure miss: open prints lean to floral
+    prefs = Preferences(
+        posteriors={"patterns": {"floral": (60.0, 2.0), "solid": (1.0, 60.0)}}, explore=0.0
+    )
+    before = Counter(build_prompt(DRESS, seed=8, index=i).spec.patterns[0] for i in range(32))
+    after = Counter(
+        build_prompt(DRESS, preferences=prefs, seed=8, index=i).spec.patterns[0] for i in range(32)
+    )
+    assert after["floral"] > before["floral"] + 8 and after["solid"] < before["solid"]
+    # what was said stays said, and the params say the preferences were used
+    said = GarmentSpec(garment_type="dress", patterns=["striped"])
+    assert build_prompt(said, preferences=prefs, seed=8, index=0).spec.patterns == ["striped"]
+    assert any(
+        build_prompt(DRESS, preferences=prefs, seed=8, index=i).params["preferences"]
+        for i in range(8)
+    )
+
+
 def test_profile_and_preferences_are_validated() -> None:
     with pytest.raises(ValueError):
         StyleProfile(weights={"colour": {"red": 1.0}})
@@ -137,6 +156,12 @@ def test_profile_and_preferences_are_validated() -> None:
         StyleProfile(strength=2.0)
     with pytest.raises(ValueError):
         Preferences(banned={"colour": frozenset({"red"})})
+    with pytest.raises(ValueError):
+        Preferences(posteriors={"length": {"maxi": (0.0, 1.0)}})
+    with pytest.raises(ValueError):
+        Preferences(posteriors={"lengths": {"maxi": (1.0, 1.0)}})
+    with pytest.raises(ValueError):
+        Preferences(explore=1.5)
 
 
 # -- variety ----------------------------------------------------------------------------

@@ -20,6 +20,9 @@ const CostsPage = lazy(() => import("./pages/CostsPage").then((m) => ({ default:
 const AdminCostsPage = lazy(() => import("./pages/AdminCostsPage").then((m) => ({ default: m.AdminCostsPage })));
 const PortfolioPage = lazy(() => import("./pages/PortfolioPage").then((m) => ({ default: m.PortfolioPage })));
 const StyleProfilePage = lazy(() => import("./pages/StyleProfilePage").then((m) => ({ default: m.StyleProfilePage })));
+const PreferencesPage = lazy(() => import("./pages/PreferencesPage").then((m) => ({ default: m.PreferencesPage })));
+const NightlyPage = lazy(() => import("./pages/NightlyPage").then((m) => ({ default: m.NightlyPage })));
+const AnalyticsPage = lazy(() => import("./pages/AnalyticsPage").then((m) => ({ default: m.AnalyticsPage })));
 
 function Later({ children }: { children: ReactNode }) {
   return (
@@ -77,6 +80,9 @@ export function AppRoutes() {
         <Route path="collections/:id" element={<CollectionPage />} />
         <Route path="portfolio" element={<Later><PortfolioPage /></Later>} />
         <Route path="style-profile" element={<Later><StyleProfilePage /></Later>} />
+        <Route path="preferences" element={<Later><PreferencesPage /></Later>} />
+        <Route path="nightly" element={<Later><NightlyPage /></Later>} />
+        <Route path="analytics" element={<Later><AnalyticsPage /></Later>} />
         <Route path="costs" element={<Later><CostsPage /></Later>} />
         <Route path="admin/costs" element={<Later><AdminCostsPage /></Later>} />
         <Route path="*" element={<Navigate to="/" replace />} />

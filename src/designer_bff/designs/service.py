@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from designer_bff.core.errors import NotFound
 from designer_bff.designs.models import DesignStatus, Image
+from designer_bff.garments.spec import BY_FIELD
 
 
 def visible() -> Any:
@@ -74,3 +75,18 @@ async def newest_designs(
     else:
         stmt = stmt.order_by(Image.created_at.desc(), Image.seq.desc(), Image.id.desc())
     return list((await db.scalars(stmt.limit(count))).all())
+
+
+def credited_attributes(image: Image) -> dict[str, Any]:
+    """The spec attributes a verdict on this design credits: the resolved spec (what was
+    really drawn) when there is one."""
+    spec = image.drawn_spec
+    if spec.garment_type is None and image.garment_type:
+        spec.garment_type = image.garment_type
+    out: dict[str, Any] = {}
+    for name, value in spec.attribute_items():
+        if BY_FIELD[name].multi:
+            out.setdefault(name, []).append(value)
+        else:
+            out[name] = value
+    return out

@@ -5,7 +5,7 @@ attributes of the spec the design was actually drawn from."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,9 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from designer_bff.db.base import utcnow
 from designer_bff.db.retry import retry_on_conflict
 from designer_bff.designs.models import Image
-from designer_bff.designs.service import get_designs
+from designer_bff.designs.service import credited_attributes, get_designs
 from designer_bff.gallery.models import ImageFeedback, Reaction
-from designer_bff.garments.spec import BY_FIELD
 from designer_bff.learning.models import LearningEvent
 
 log = structlog.get_logger("designer_bff.feedback")
@@ -42,21 +41,6 @@ class FeedbackChange:
     type: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
     clear: bool = False
-
-
-def credited_attributes(image: Image) -> dict[str, Any]:
-    """The spec attributes a verdict on this design credits: the resolved spec (what was
-    really drawn) when there is one."""
-    spec = image.drawn_spec
-    if spec.garment_type is None and image.garment_type:
-        spec.garment_type = image.garment_type
-    out: dict[str, Any] = {}
-    for name, value in spec.attribute_items():
-        if BY_FIELD[name].multi:
-            out.setdefault(name, []).append(value)
-        else:
-            out[name] = value
-    return out
 
 
 def _state(row: ImageFeedback | None) -> dict[str, Any]:
@@ -123,6 +107,10 @@ def feedback_out(image: Image, state: dict[str, Any], updated_at: datetime | Non
 
 
 class FeedbackService:
+    def __init__(self, on_change: Callable[[uuid.UUID], Awaitable[None]] | None = None) -> None:
+        # Told after a designer's feedback changed (the learner drops what it cached).
+        self.on_change = on_change
+
     async def apply(
         self,
         db: AsyncSession,
@@ -178,6 +166,8 @@ class FeedbackService:
         await db.commit()
         if changed:
             log.info("feedback_changed", designs=changed, type=change.type, clear=change.clear)
+            if self.on_change is not None:
+                await self.on_change(user_id)
         return changed, out
 
     @staticmethod

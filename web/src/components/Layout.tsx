@@ -3,9 +3,6 @@ import { useAuth } from "../auth/AuthContext";
 import { useLive } from "../live/LiveEvents";
 import { CommandBar } from "./CommandBar";
 
-// Pages that later issues add; shown so designers know they are coming, never as links.
-const COMING = ["Nightly", "Analytics"];
-
 export function Layout() {
   const { user, logout } = useAuth();
   const { connected } = useLive();
@@ -26,19 +23,11 @@ export function Layout() {
             <NavLink to="/review">Review</NavLink>
             <NavLink to="/portfolio">Portfolio</NavLink>
             <NavLink to="/style-profile">Style profile</NavLink>
+            <NavLink to="/preferences">Learned</NavLink>
+            <NavLink to="/nightly">Nightly</NavLink>
+            <NavLink to="/analytics">Analytics</NavLink>
             <NavLink to="/costs">Costs</NavLink>
             {user?.role === "admin" && <NavLink to="/admin/costs">Admin costs</NavLink>}
-            <span className="coming">
-              <span className="visually-hidden">Coming soon:</span>
-              {COMING.map((name) => (
-                <span key={name} className="coming-item">
-                  {name}
-                </span>
-              ))}
-              <span className="badge subtle" aria-hidden="true">
-                soon
-              </span>
-            </span>
           </nav>
           <div className="account">
             <span className={`live-dot${connected ? " on" : ""}`} title={connected ? "Live" : "Reconnecting…"}>

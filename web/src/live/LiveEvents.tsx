@@ -5,6 +5,10 @@ import type { Api } from "../api/client";
 import type { GalleryItem, ImageCreated, Page } from "../api/types";
 import { galleryKey } from "../gallery/queries";
 import { spendingChanged } from "../api/costs";
+import { analyticsChanged } from "../api/analytics";
+import { collectionsKey } from "../api/collections";
+import { learningChanged } from "../api/learning";
+import { nightlyChanged, type NightlyRun } from "../api/nightly";
 import {
   analysisJobKey,
   patchAnalysisStatus,
@@ -108,17 +112,30 @@ export function LiveProvider({ api, children }: { api: Api; children: ReactNode 
     );
     // Designs are charged as they are made: every figure of spending is asked again then,
     // and when the job ends (a cost page opened mid-job would otherwise stay behind).
+    // A finished job also changes the analytics (designs, cost) and what was learned
+    // (designs shown count a little), which are asked again if their page is open.
+    const jobEnded = () => {
+      spendingChanged(queryClient);
+      analyticsChanged(queryClient);
+      learningChanged(queryClient);
+    };
     socket.on("job.completed", (e: { job_id: string; done: number; total: number }) => {
       patch(e.job_id, { done: e.done, total: e.total, status: "completed" });
-      spendingChanged(queryClient);
+      jobEnded();
     });
     socket.on("job.failed", (e: { job_id: string }) => {
       patch(e.job_id, { status: "failed" });
-      spendingChanged(queryClient);
+      jobEnded();
     });
     socket.on("job.cancelled", (e: { job_id: string }) => {
       patch(e.job_id, { status: "cancelled" });
-      spendingChanged(queryClient);
+      jobEnded();
+    });
+    // A night's batch is done: its run, the next run, its collection and every figure it moved.
+    socket.on("nightly.ready", (_run: NightlyRun) => {
+      nightlyChanged(queryClient);
+      void queryClient.invalidateQueries({ queryKey: collectionsKey });
+      jobEnded();
     });
     socket.on("image.created", (e: ImageCreated) => {
       spendingChanged(queryClient);

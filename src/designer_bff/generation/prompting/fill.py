@@ -69,6 +69,13 @@ MANY_COLOUR_GROUNDS = frozenset(
 # Garments whose neckline and sleeve the renderer decides with the cut (bikini or not).
 _CUT_DECIDES_TOP = frozenset({"swimsuit"})
 _DEFAULT_GARMENT = "dress"
+# Thompson sampling over learned posteriors: each option's draw weight is multiplied by
+# (its sampled success rate / the best sampled rate) ** THOMPSON_SHARPNESS, so the
+# option that samples best dominates and the style mix still breaks near-ties (chosen
+# by bench/learning.py). Options without a posterior sample from the attribute's mean
+# success rate with UNSEEN_STRENGTH pseudo-designs (uncertain, so they get tried).
+THOMPSON_SHARPNESS = 16.0
+UNSEEN_STRENGTH = 1.0
 
 
 def stratum(seed: int, index: int, attribute: str) -> float:
@@ -191,7 +198,45 @@ class _Filler:
             if any(p > 0 for p in tilted.values()):
                 self.prefs_used = self.prefs_used or tilted != mixed
                 mixed = tilted
-        return pick(mixed, stratum(self.seed, self.index, draw or attribute))
+        key = draw or attribute
+        u = stratum(self.seed, self.index, key)
+        learned = self.prefs.posteriors.get(attribute)
+        if learned and not self.explores(key):
+            sampled = self.thompson(key, mixed, learned)
+            chosen = pick(sampled, u)
+            self.prefs_used = self.prefs_used or chosen != pick(mixed, u)
+            return chosen
+        return pick(mixed, u)
+
+    def explores(self, key: str) -> bool:
+        """Whether this draw ignores what was learned (a share `explore` of the draws):
+        the learner keeps seeing values it has written off."""
+        # Reproducible per (seed, draw, index), not security.
+        rng = random.Random(f"{self.seed}|{key}|{self.index}|explore")  # noqa: S311
+        return rng.random() < self.prefs.explore
+
+    def thompson(
+        self, key: str, mixed: Mapping[K, float], learned: Mapping[str, tuple[float, float]]
+    ) -> dict[K, float]:
+        """`mixed` reweighted by a success rate sampled per option from its posterior
+        (Thompson sampling), sharpened so that the best-looking option dominates while an
+        uncertain one still gets its turns. Options never seen take a Beta with the
+        attribute's mean and little weight."""
+        a_sum = sum(a for a, _ in learned.values())
+        n_sum = sum(a + b for a, b in learned.values())
+        mean = a_sum / n_sum if n_sum > 0 else 0.5
+        unseen = (mean * UNSEEN_STRENGTH, (1 - mean) * UNSEEN_STRENGTH)
+        # Reproducible per (seed, draw, index), not security.
+        rng = random.Random(f"{self.seed}|{key}|{self.index}|thompson")  # noqa: S311
+        theta: dict[K, float] = {}
+        for k in sorted(mixed, key=str):  # a fixed order: the same draws every build
+            a, b = learned.get(k, unseen) if k is not None else unseen
+            theta[k] = rng.betavariate(a, b)
+        top = max(theta.values())
+        if top <= 0:
+            return dict(mixed)
+        out = {k: p * (theta[k] / top) ** THOMPSON_SHARPNESS for k, p in mixed.items()}
+        return out if any(w > 0 for w in out.values()) else dict(mixed)
 
     def bounded(
         self, attribute: str, weights: Mapping[K, float], fabric: str | None = None
