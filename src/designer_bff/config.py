@@ -160,7 +160,7 @@ class Settings(BaseSettings):
     # many distinct designers contributed (k-anonymity).
     learning_k: int = Field(default=5, ge=2)
     # Pseudo-designs at the global rate a value starts from (cold start prior).
-    learning_prior_strength: float = Field(default=4.0, ge=0)
+    learning_prior_strength: float = Field(default=6.0, ge=0)
     # Seconds a designer's learned figures are reused before being recomputed (feedback
     # clears them at once); global figures are refreshed this often too.
     learning_cache_s: float = Field(default=300.0, ge=0)

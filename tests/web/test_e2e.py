@@ -560,3 +560,60 @@ def test_portfolio_and_style_profile(serve: Server, studio: Studio):
     expect(page.get_by_role("main")).to_contain_text("navy")
     studio.check(page, "design-pinned")
     studio.assert_clean()
+
+
+def test_learning_nightly_and_analytics(serve: Server, studio: Studio):
+    """A designer marks standouts in review, reads what was learned and corrects it,
+    schedules a nightly batch in their own time zone, and reads their analytics."""
+    from playwright.sync_api import expect
+
+    base = serve()
+    page = studio.page(studio.browser.new_context(viewport=DESKTOP, timezone_id="Europe/Paris"))
+    sign_up(page, base)
+    page.get_by_role("link", name="Learned", exact=True).click()
+    expect(page.get_by_role("heading", name="What I’ve learned about you")).to_be_visible()
+    studio.check(page, "preferences-empty")
+
+    command = page.get_by_role("textbox", name="Command")
+    command.fill("make me 4 red maxi dresses")
+    command.press("Enter")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    expect(page.get_by_role("list", name="Generations")).to_contain_text("4 of 4", timeout=90_000)
+
+    page.get_by_role("link", name="Review", exact=True).click()
+    progress = page.get_by_text(re.compile(r"\d+ of \d+\+? reviewed"))
+    expect(progress).to_contain_text("0 of")
+    for n in range(1, 5):
+        page.keyboard.press("o")
+        expect(progress).to_contain_text(f"{n} of")
+
+    page.get_by_role("link", name="Learned", exact=True).click()
+    avoid = page.get_by_role("button", name=re.compile(r"^Avoid maxi"))
+    expect(avoid).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_role("main")).to_contain_text("4")  # four standouts counted
+    avoid.click()
+    expect(avoid).to_have_attribute("aria-pressed", "true")
+    studio.check(page, "preferences")
+
+    page.get_by_role("link", name="Nightly", exact=True).click()
+    expect(page.get_by_role("heading", name="Nightly designs")).to_be_visible()
+    # The browser's zone is offered for a designer who has not set one.
+    expect(page.get_by_label("Time zone")).to_have_value("Europe/Paris")
+    page.get_by_label("Make designs every night").check()
+    page.get_by_label("Time", exact=True).fill("03:00")
+    page.get_by_label("Designs a night").fill("5")
+    page.get_by_role("button", name="Save nightly settings").click()
+    expect(page.get_by_text("Saved. Your designs will be ready in the morning.")).to_be_visible()
+    next_run = page.get_by_role("region", name="Next run")
+    expect(next_run).to_contain_text("03:00")
+    studio.check(page, "nightly")
+
+    page.get_by_role("link", name="Analytics", exact=True).click()
+    expect(page.get_by_role("heading", name="Analytics", exact=True)).to_be_visible()
+    glance = page.get_by_role("region", name="At a glance", exact=True)
+    expect(glance).to_contain_text("4")
+    expect(page.get_by_role("region", name="Provider performance", exact=True)).to_contain_text(
+        "local-flats"
+    )
+    studio.check(page, "analytics")
+    studio.assert_clean()

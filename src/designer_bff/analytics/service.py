@@ -99,11 +99,12 @@ def _quote(value: str | None) -> str:
 
 
 def _spec_words(spec: dict[str, Any] | None) -> str:
-    """A job's spec in a few words: "bohemian floral dress"."""
+    """A job's spec in a few words: "bohemian red floral maxi dress"."""
     spec = spec or {}
     words: list[str] = []
-    for key in ("styles", "colors", "patterns"):
+    for key in ("styles", "colors", "patterns", "fabrics"):
         words.extend(str(v) for v in spec.get(key) or [])
+    words.extend(str(spec[key]) for key in ("silhouette", "length") if spec.get(key))
     words.append(str(spec.get("garment_type") or "design"))
     return " ".join(words)
 

@@ -64,7 +64,7 @@ class LearningConfig:
     half_life_days: float = 30.0
     explore: float = 0.1
     k: int = 5
-    prior_strength: float = 4.0
+    prior_strength: float = 6.0
     cache_s: float = 300.0
 
 
@@ -436,9 +436,13 @@ class LearningService:
         for r in stale:
             await db.delete(r)
         await db.commit()
-        self._prior = None
+        self.drop_cached_prior()
         log.info("global_learning_refreshed", values=len(kept), designers=len(users))
         return len(kept)
+
+    def drop_cached_prior(self) -> None:
+        """The next read of the global prior goes to the table."""
+        self._prior = None
 
     async def _global_rows(self, db: AsyncSession) -> list[GlobalLearning]:
         return list(

@@ -138,7 +138,7 @@ describe("NightlyPage", () => {
     await user.type(within(form).getByRole("textbox", { name: "Most to spend a night, in dollars" }), "3.5");
     await user.click(within(form).getByRole("button", { name: "Save nightly settings" }));
 
-    expect(await within(form).findByText("Saved. Your designs will be ready in the morning.")).toBeTruthy();
+    expect(await screen.findByText("Saved. Your designs will be ready in the morning.")).toBeTruthy();
     expect(puts(calls)).toEqual([
       { enabled: true, local_time: "02:00", timezone: "Asia/Tokyo", quantity: 12, provider: "replicate", max_cost: "3.50" },
     ]);

@@ -76,6 +76,8 @@ const STATUS_WORDS: Record<NightlyRun["status"], string> = {
 export function NightlyPage() {
   useDocumentTitle("Nightly designs · Designer BFF");
   const settings = useNightly();
+  // Kept here: a save changes the settings, and the form starts again with them.
+  const [done, setDone] = useState("");
   return (
     <section className="insights" aria-labelledby="nightly-title">
       <header className="section-head">
@@ -103,7 +105,7 @@ export function NightlyPage() {
             <Results lastRun={settings.data.last_run} />
           </div>
           <div className="ins-side">
-            <SettingsPanel key={editableKey(settings.data)} settings={settings.data} />
+            <SettingsPanel key={editableKey(settings.data)} settings={settings.data} done={done} setDone={setDone} />
           </div>
         </div>
       )}
@@ -180,13 +182,14 @@ function draftOf(s: NightlySettings): Draft {
   };
 }
 
-function SettingsPanel({ settings }: { settings: NightlySettings }) {
+type SettingsPanelProps = { settings: NightlySettings; done: string; setDone: (message: string) => void };
+
+function SettingsPanel({ settings, done, setDone }: SettingsPanelProps) {
   const save = useSaveNightly();
   const providers = useProviders();
   const ids = { enabled: useId(), time: useId(), zone: useId(), quantity: useId(), provider: useId(), cost: useId(), costHint: useId(), problem: useId() };
   const [draft, setDraft] = useState<Draft>(() => draftOf(settings));
   const [problem, setProblem] = useState<string | null>(null);
-  const [done, setDone] = useState("");
   const zones = useMemo(() => timeZones(draft.timezone), [draft.timezone]);
   const makers = (providers.data ?? []).filter((p) => p.operation === "generate");
 
@@ -222,10 +225,13 @@ function SettingsPanel({ settings }: { settings: NightlySettings }) {
       max_cost: maxCost,
     };
     setProblem(null);
-    save.mutate(body, {
-      onSuccess: (saved) =>
+    // mutateAsync, not mutate's callbacks: the saved settings remount this form, and
+    // TanStack skips a mutate callback whose component is gone.
+    save.mutateAsync(body).then(
+      (saved) =>
         setDone(saved.enabled ? "Saved. Your designs will be ready in the morning." : "Saved. Nightly designs are off."),
-    });
+      () => undefined, // shown by save.isError
+    );
   };
 
   return (
