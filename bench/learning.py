@@ -49,7 +49,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from designer_bff.commands.parser import parse_command
-from designer_bff.garments.spec import BY_FIELD, GarmentSpec
+from designer_bff.garments.spec import GarmentSpec
 from designer_bff.generation.prompt import Preferences, build_prompt
 from designer_bff.generation.renderer.palette import PALETTES
 from designer_bff.generation.service import parsed_specs
@@ -90,17 +90,6 @@ class Event:
     value: float
     attributes: dict[str, Any]
     created_at: datetime
-
-
-def credited(spec: GarmentSpec) -> dict[str, Any]:
-    """As gallery/feedback.py credited_attributes does for a drawn spec."""
-    out: dict[str, Any] = {}
-    for name, value in spec.attribute_items():
-        if BY_FIELD[name].multi:
-            out.setdefault(name, []).append(value)
-        else:
-            out[name] = value
-    return out
 
 
 def drawable(spec: GarmentSpec) -> dict[str, list[str]]:
@@ -229,7 +218,7 @@ def run(job: Job) -> Result:
             drawn = build_prompt(spec, preferences=use, seed=batch, index=i).spec
             said = verdict(drawn, job.traits, u, u2)
             outliers += said == "outlier"
-            attrs = credited(drawn)
+            attrs = drawn.credited()
             made.append((attrs, said))
             image_id = uuid.uuid5(uuid.NAMESPACE_OID, f"{job.who}|{r}|{i}")
             when = now + timedelta(hours=1, seconds=i)

@@ -4,18 +4,23 @@ optionally dated otherwise (the period boundaries), and admins made in the datab
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import update
 
+from designer_bff.app import create_app
 from designer_bff.auth.models import User
 from designer_bff.billing import ledger
 from designer_bff.billing.models import CostEntry
 from designer_bff.billing.pricing import Charge, money
-from designer_bff.services import Services
-from tests.conftest import AuthedUser
+from designer_bff.services import Services, build_services
+from tests.conftest import AuthedUser, Backend, make_settings, running
 
 
 async def charge(
@@ -77,3 +82,40 @@ async def put_cap(client: Any, admin: AuthedUser, user_id: str, value: Any) -> A
         headers=admin.headers,
         json={"budget_cap_usd": value},
     )
+
+
+async def set_budget(services: Services, user: AuthedUser, amount: str | None) -> None:
+    """The designer's own monthly budget, straight in the database."""
+    async with services.sessionmaker() as db:
+        await db.execute(
+            update(User)
+            .where(User.id == uuid.UUID(user.id))
+            .values(monthly_budget_usd=None if amount is None else Decimal(amount))
+        )
+        await db.commit()
+
+
+@asynccontextmanager
+async def priced_app(
+    backend: Backend, tmp_path: Path, price: Decimal, *, prefix: str, **overrides: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, Services]]:
+    """An app whose PRICES_FILE prices the local renderer at `price` a design, so the real
+    estimate, engine and ledger run."""
+    prices = tmp_path / "prices.yaml"
+    prices.write_text(f"providers:\n  local-flats:\n    local-flats-v1: {{generate: {price}}}\n")
+    settings = make_settings(
+        backend.settings.data_dir if backend.name == "embedded" else tmp_path,
+        database_url=backend.settings.database_url,
+        redis_url=backend.settings.redis_url,
+        redis_prefix=backend.settings.redis_prefix + prefix,
+        prices_file=prices,
+        image_size=256,
+        speech_provider="none",
+        **overrides,
+    )
+    services = build_services(settings)
+    try:
+        async with running(create_app(services=services)) as client:
+            yield client, services
+    finally:
+        await services.close()

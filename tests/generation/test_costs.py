@@ -14,13 +14,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from designer_bff.app import create_app
-from designer_bff.auth.models import User
 from designer_bff.billing.models import CostEntry
 from designer_bff.designs.models import Image
 from designer_bff.services import Services, build_services
+from tests.billing.helpers import priced_app, set_budget
 from tests.conftest import AuthedUser, Backend, make_settings, register_user, running
 from tests.generation.helpers import start_job, wait_for_job
 
@@ -31,35 +31,11 @@ PRICE = Decimal("0.25")
 async def priced(
     backend: Backend, tmp_path: Path
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Services]]:
-    prices = tmp_path / "prices.yaml"
-    prices.write_text(f"providers:\n  local-flats:\n    local-flats-v1: {{generate: {PRICE}}}\n")
-    settings = make_settings(
-        backend.settings.data_dir if backend.name == "embedded" else tmp_path,
-        database_url=backend.settings.database_url,
-        redis_url=backend.settings.redis_url,
-        redis_prefix=backend.settings.redis_prefix + "priced:",
-        prices_file=prices,
-        # One design at a time: the budget check before each design is then exact.
-        provider_concurrency={"local-flats": 1},
-        image_size=256,
-        speech_provider="none",
-    )
-    services = build_services(settings)
-    try:
-        async with running(create_app(services=services)) as client:
-            yield client, services
-    finally:
-        await services.close()
-
-
-async def _set_budget(services: Services, user: AuthedUser, amount: str | None) -> None:
-    async with services.sessionmaker() as db:
-        await db.execute(
-            update(User)
-            .where(User.id == uuid.UUID(user.id))
-            .values(monthly_budget_usd=None if amount is None else Decimal(amount))
-        )
-        await db.commit()
+    # One design at a time: the budget check before each design is then exact.
+    async with priced_app(
+        backend, tmp_path, PRICE, prefix="priced:", provider_concurrency={"local-flats": 1}
+    ) as pair:
+        yield pair
 
 
 async def _ledger(services: Services, user: AuthedUser) -> tuple[int, Decimal]:
@@ -104,7 +80,7 @@ async def test_each_design_is_charged_once_and_the_ledger_matches_the_designs(pr
 async def test_a_job_over_the_budget_is_refused_before_it_runs(priced):
     client, services = priced
     user = await register_user(client, "budget")
-    await _set_budget(services, user, "0.60")
+    await set_budget(services, user, "0.60")
     body = {"spec": {"garment_type": "dress"}, "quantity": 3}
     estimate = await client.post("/api/generations/estimate", headers=user.headers, json=body)
     assert estimate.status_code == 200, estimate.text
@@ -148,7 +124,7 @@ async def test_a_job_over_the_budget_is_refused_before_it_runs(priced):
 async def test_a_running_job_stops_when_the_budget_is_reached(priced):
     client, services = priced
     user = await register_user(client, "stops")
-    await _set_budget(services, user, "0.60")
+    await set_budget(services, user, "0.60")
     # Each fits what is left when it is asked for; together they do not.
     first = await start_job(client, user, {"garment_type": "skirt"}, quantity=2)
     second = await start_job(client, user, {"garment_type": "skirt"}, quantity=2)
@@ -182,7 +158,7 @@ async def test_a_free_provider_is_never_limited_or_charged(backend: Backend, tmp
     try:
         async with running(create_app(services=services)) as client:
             user = await register_user(client, "free")
-            await _set_budget(services, user, "0")
+            await set_budget(services, user, "0")
             job = await start_job(client, user, {"garment_type": "dress"}, quantity=2)
             assert (await wait_for_job(client, user, job["id"]))["status"] == "completed"
             assert await _ledger(services, user) == (0, Decimal(0))

@@ -11,13 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import update
 
-from designer_bff.app import create_app
-from designer_bff.auth.models import User
 from designer_bff.generation.models import GenerationJob
-from designer_bff.services import Services, build_services
-from tests.conftest import AuthedUser, Backend, make_settings, register_user, running
+from designer_bff.services import Services
+from tests.billing.helpers import priced_app, set_budget
+from tests.conftest import Backend, register_user
 from tests.generation.helpers import wait_for_job
 from tests.nightly.helpers import (
     clock_of,
@@ -35,35 +33,13 @@ PRICE = Decimal("0.25")
 async def priced(
     backend: Backend, tmp_path: Path
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Services]]:
-    prices = tmp_path / "prices.yaml"
-    prices.write_text(f"providers:\n  local-flats:\n    local-flats-v1: {{generate: {PRICE}}}\n")
-    settings = make_settings(
-        backend.settings.data_dir if backend.name == "embedded" else tmp_path,
-        database_url=backend.settings.database_url,
-        redis_url=backend.settings.redis_url,
-        redis_prefix=backend.settings.redis_prefix + "nightly-priced:",
-        prices_file=prices,
-        image_size=256,
-        speech_provider="none",
-    )
-    services = build_services(settings)
-    await disable_all_schedules(services)
-    try:
-        async with running(create_app(services=services)) as client:
-            yield client, services
-    finally:
+    async with priced_app(backend, tmp_path, PRICE, prefix="nightly-priced:") as pair:
+        services = pair[1]
         await disable_all_schedules(services)
-        await services.close()
-
-
-async def _budget(services: Services, user: AuthedUser, amount: str | None) -> None:
-    async with services.sessionmaker() as db:
-        await db.execute(
-            update(User)
-            .where(User.id == uuid.UUID(user.id))
-            .values(monthly_budget_usd=None if amount is None else Decimal(amount))
-        )
-        await db.commit()
+        try:
+            yield pair
+        finally:
+            await disable_all_schedules(services)
 
 
 async def _job_quantity(services: Services, job_id: uuid.UUID | None) -> int:
@@ -96,7 +72,7 @@ async def test_max_cost_cuts_the_quantity_and_the_run_records_the_cost(priced):
 async def test_the_monthly_budget_cuts_the_quantity(priced):
     client, services = priced
     user = await register_user(client, "night-budget")
-    await _budget(services, user, "0.30")
+    await set_budget(services, user, "0.30")
     with clock_of(services.nightly, utc(2026, 1, 1, 12)):
         await put_nightly(client, user, timezone="UTC", quantity=5)
     await services.nightly.run_due(utc(2026, 1, 2, 2))
@@ -118,7 +94,7 @@ async def test_a_night_not_one_design_fits_is_skipped(
 ):
     client, services = priced
     user = await register_user(client, "night-skip")
-    await _budget(services, user, budget)
+    await set_budget(services, user, budget)
     with clock_of(services.nightly, utc(2026, 1, 1, 12)):
         await put_nightly(client, user, timezone="UTC", quantity=5, max_cost=max_cost)
     async with recording(services) as events:

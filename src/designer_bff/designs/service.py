@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from designer_bff.core.errors import NotFound
 from designer_bff.designs.models import DesignStatus, Image
-from designer_bff.garments.spec import BY_FIELD
 
 
 def visible() -> Any:
@@ -83,10 +82,4 @@ def credited_attributes(image: Image) -> dict[str, Any]:
     spec = image.drawn_spec
     if spec.garment_type is None and image.garment_type:
         spec.garment_type = image.garment_type
-    out: dict[str, Any] = {}
-    for name, value in spec.attribute_items():
-        if BY_FIELD[name].multi:
-            out.setdefault(name, []).append(value)
-        else:
-            out[name] = value
-    return out
+    return spec.credited()

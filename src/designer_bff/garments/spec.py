@@ -49,6 +49,19 @@ BY_FIELD: dict[str, Attribute] = {a.field: a for a in ATTRIBUTES}
 SCALAR_FIELDS: tuple[str, ...] = tuple(a.field for a in ATTRIBUTES if not a.multi)
 LIST_FIELDS: tuple[str, ...] = tuple(a.field for a in ATTRIBUTES if a.multi)
 ATTRIBUTE_FIELDS: tuple[str, ...] = SCALAR_FIELDS + LIST_FIELDS
+# What a design is (not what it is for nor the palette it was drawn from): the attributes a
+# style profile describes and feedback teaches, in the order they are read out.
+DESIGN_ATTRIBUTES: tuple[str, ...] = (
+    "garment_type",
+    "silhouette",
+    "length",
+    "neckline",
+    "sleeve",
+    "styles",
+    "colors",
+    "patterns",
+    "fabrics",
+)
 
 # Spec field (= taxonomy family) -> key in `Exclusions`, and back.
 EXCLUDE_KEYS: dict[str, str] = {a.field: a.exclude_key for a in ATTRIBUTES}
@@ -140,6 +153,16 @@ class GarmentSpec(BaseModel):
         for name in LIST_FIELDS:
             for value in getattr(self, name):
                 yield name, value
+
+    def credited(self) -> dict[str, Any]:
+        """The attributes as feedback credits them: {field: value, or [values]}."""
+        out: dict[str, Any] = {}
+        for name, value in self.attribute_items():
+            if BY_FIELD[name].multi:
+                out.setdefault(name, []).append(value)
+            else:
+                out[name] = value
+        return out
 
     def has_attributes(self) -> bool:
         """True when any attribute or exclusion is set (quantity alone does not count)."""

@@ -14,18 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from designer_bff.garments.spec import DESIGN_ATTRIBUTES
+
 # GarmentSpec fields whose values are learned (what a design is, not what it is for).
-LEARNED_ATTRIBUTES: tuple[str, ...] = (
-    "garment_type",
-    "silhouette",
-    "length",
-    "neckline",
-    "sleeve",
-    "styles",
-    "colors",
-    "patterns",
-    "fabrics",
-)
+LEARNED_ATTRIBUTES: tuple[str, ...] = DESIGN_ATTRIBUTES
 
 # Evidence loses half its weight in this many days: tastes drift, a season's favourites
 # should not rule the next one.

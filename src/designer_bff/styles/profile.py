@@ -11,23 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from designer_bff.garments.spec import GarmentSpec
+from designer_bff.garments.spec import DESIGN_ATTRIBUTES, GarmentSpec
 from designer_bff.garments.taxonomy import get_taxonomy, pluralize
 from designer_bff.generation.prompting.model import Preferences, StyleProfile
 from designer_bff.generation.renderer.palette import COLORS
 
 # The attributes a profile describes (garment spec fields); in the order it reads them.
-PROFILE_ATTRIBUTES: tuple[str, ...] = (
-    "garment_type",
-    "silhouette",
-    "length",
-    "neckline",
-    "sleeve",
-    "styles",
-    "colors",
-    "patterns",
-    "fabrics",
-)
+PROFILE_ATTRIBUTES: tuple[str, ...] = DESIGN_ATTRIBUTES
 # How much the 1st, 2nd, 3rd... colour of an analysed image counts: the analyzer lists
 # colours most-covering first, so the first is the garment's main colour.
 COLOR_RANK_WEIGHTS: tuple[float, ...] = (1.0, 0.6, 0.4, 0.25)
