@@ -150,7 +150,8 @@ async def test_bad_corrections_are_refused(client: httpx.AsyncClient, user: Auth
     h = user.headers
     for path, body, status, code in (
         ("/api/preferences/mood/happy", {"correction": "avoid"}, 422, "invalid_preference"),
-        ("/api/preferences/length/galactic", {"correction": "avoid"}, 422, "invalid_preference"),
+        ("/api/preferences/length/galactic", {"correction": "avoid"}, 404, "not_found"),
+        ("/api/preferences/length/red", {"correction": "avoid"}, 404, "not_found"),
         ("/api/preferences/length/maxi", {"correction": "sometimes"}, 422, "validation_error"),
         ("/api/preferences/length/maxi", {}, 422, "validation_error"),
     ):

@@ -272,7 +272,7 @@ async def test_defaults_when_not_configured(client: httpx.AsyncClient, user: Aut
         ({"timezone": "../../etc/passwd"}, "invalid_timezone"),
         ({"local_time": "24:00"}, "invalid_local_time"),
         ({"local_time": "2am"}, "invalid_local_time"),
-        ({"quantity": 0}, "invalid_quantity"),
+        ({"quantity": 0}, "validation_error"),
         ({"quantity": 101}, "quantity_too_large"),
         ({"quantity": "5"}, "validation_error"),
         ({"provider": "no-such-provider"}, "unknown_provider"),

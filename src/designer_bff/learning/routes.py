@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from designer_bff.auth.deps import AdminDep, UserDep
 from designer_bff.core.deps import DbDep, provide
 from designer_bff.core.openapi import error_responses
+from designer_bff.learning.core import LEARNED_ATTRIBUTES
 from designer_bff.learning.schemas import (
     CorrectionIn,
     GlobalLearningOut,
@@ -22,7 +23,16 @@ from designer_bff.learning.service import LearningService
 router = APIRouter(tags=["learning"])
 
 LearningDep = Annotated[LearningService, Depends(provide(LearningService))]
-_INVALID = "`invalid_preference`: not a learned attribute, or not one of its values"
+_UNKNOWN = "`not_found`: the value is not one of the attribute's taxonomy values"
+_ADMIN_ONLY = "`admin_required`: this needs an administrator account"
+AttributePath = Annotated[
+    str,
+    Path(
+        description="A learned attribute (garment spec field).",
+        json_schema_extra={"enum": list(LEARNED_ATTRIBUTES)},
+    ),
+]
+ValuePath = Annotated[str, Path(description="One of the attribute's taxonomy values.")]
 
 
 @router.get("/api/preferences", response_model=PreferencesOut)
@@ -34,11 +44,11 @@ async def my_preferences(current: UserDep, db: DbDep, learning: LearningDep) -> 
 @router.put(
     "/api/preferences/{attribute}/{value}",
     response_model=PreferencesOut,
-    responses=error_responses({422: _INVALID}),
+    responses=error_responses({404: _UNKNOWN}),
 )
 async def correct_preference(
-    attribute: str,
-    value: str,
+    attribute: AttributePath,
+    value: ValuePath,
     body: CorrectionIn,
     current: UserDep,
     db: DbDep,
@@ -68,13 +78,21 @@ async def trends(
     return await learning.trends(db, limit)
 
 
-@router.get("/api/admin/global-learning", response_model=GlobalLearningOut)
+@router.get(
+    "/api/admin/global-learning",
+    response_model=GlobalLearningOut,
+    responses=error_responses({403: _ADMIN_ONLY}),
+)
 async def global_learning(admin: AdminDep, db: DbDep, learning: LearningDep) -> dict[str, Any]:
     """The global figures per attribute value (k-anonymous)."""
     return await learning.admin_global(db)
 
 
-@router.post("/api/admin/global-learning/refresh", response_model=RefreshOut)
+@router.post(
+    "/api/admin/global-learning/refresh",
+    response_model=RefreshOut,
+    responses=error_responses({403: _ADMIN_ONLY}),
+)
 async def refresh_global_learning(
     admin: AdminDep, db: DbDep, learning: LearningDep
 ) -> dict[str, Any]:

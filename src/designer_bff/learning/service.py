@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from designer_bff.core.errors import AppError
+from designer_bff.core.errors import AppError, NotFound
 from designer_bff.db.base import utcnow
 from designer_bff.designs.models import DesignStatus, DesignType, Image
 from designer_bff.designs.service import credited_attributes
@@ -307,7 +307,7 @@ class LearningService:
             )
         canonical = get_taxonomy().canonicalize(attribute, value)
         if canonical is None:
-            raise InvalidPreference(f"{value!r} is not a known {attribute} value.")
+            raise NotFound(f"{value!r} is not a known {attribute} value.")
         return canonical
 
     async def correct(

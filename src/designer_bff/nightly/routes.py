@@ -6,15 +6,17 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic.json_schema import SkipJsonSchema
 
 from designer_bff.auth.deps import UserDep
 from designer_bff.billing.schemas import AmountIn
 from designer_bff.core.deps import DbDep, provide
 from designer_bff.core.openapi import error_responses
-from designer_bff.garments.spec import GarmentSpec
+from designer_bff.generation.schemas import MAX_QUANTITY, PROVIDERS, SpecIn
 from designer_bff.nightly.service import NightlyService
 
 router = APIRouter(prefix="/api/nightly", tags=["nightly"])
@@ -22,24 +24,42 @@ router = APIRouter(prefix="/api/nightly", tags=["nightly"])
 NightlyDep = Annotated[NightlyService, Depends(provide(NightlyService))]
 
 
+# Every zone this machine knows (the service refuses others as invalid_timezone).
+_ZONES: list[JsonValue] = [*sorted(available_timezones())]
+
+
 class NightlyIn(BaseModel):
     """Only the fields given change."""
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool | None = None
-    local_time: str | None = Field(
-        default=None, description="When it runs, HH:MM in `timezone`.", examples=["02:00"]
+    # Absent: unchanged. Null is refused for these four (they always have a value), so
+    # the document does not offer it.
+    enabled: bool | SkipJsonSchema[None] = None
+    local_time: str | SkipJsonSchema[None] = Field(
+        default=None,
+        description="When it runs, HH:MM in `timezone`.",
+        examples=["02:00"],
+        json_schema_extra={"pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$"},
     )
-    timezone: str | None = Field(
-        default=None, description="An IANA time zone.", examples=["Europe/Paris"]
+    timezone: str | SkipJsonSchema[None] = Field(
+        default=None,
+        description="An IANA time zone.",
+        examples=["Europe/Paris"],
+        json_schema_extra={"enum": _ZONES},
     )
-    quantity: int | None = Field(default=None, strict=True, description="Designs a night.")
+    quantity: Annotated[int, Field(strict=True, ge=1)] | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Designs a night (at most MAX_QUANTITY_PER_COMMAND).",
+        json_schema_extra={"maximum": MAX_QUANTITY},
+    )
     provider: str | None = Field(
-        default=None, description="A generation provider; null: the designer's default."
+        default=None,
+        description="A generation provider; null: the designer's default.",
+        json_schema_extra={"enum": PROVIDERS},
     )
     max_cost: AmountIn = None
-    spec: GarmentSpec | None = Field(
+    spec: SpecIn | None = Field(
         default=None, description="What to make; null: the profile and learning choose."
     )
 

@@ -195,6 +195,8 @@ class NightlyService:
                         spec = GarmentSpec.model_validate(value)
                     except ValidationError as exc:
                         raise _invalid("invalid_spec", key, "is not a garment spec") from exc
+                if spec is not None and spec.quantity is not None:
+                    self._quantity(spec.quantity)  # a night makes `quantity`; this is said
                 out[key] = None if spec is None else canonical_spec(spec).model_dump()
         return Changes(out)
 
@@ -572,11 +574,14 @@ class NightlyService:
             if job is None or job.status in ACTIVE_JOB:
                 return False
             user_id, night = run.user_id, run.run_date
+            # Read now: adding to the collection may roll back and retry (two schedulers
+            # finishing the same night), which expires every loaded row.
+            job_id, job_status, job_error = job.id, job.status, job.error_message
             made = list(
                 (
                     await db.scalars(
                         select(Image.id)
-                        .where(Image.job_id == job.id, Image.user_id == user_id, visible())
+                        .where(Image.job_id == job_id, Image.user_id == user_id, visible())
                         .order_by(Image.seq)
                     )
                 ).all()
@@ -590,18 +595,18 @@ class NightlyService:
                 str(
                     await db.scalar(
                         select(func.coalesce(func.sum(CostEntry.amount_usd), 0)).where(
-                            CostEntry.job_id == job.id, CostEntry.user_id == user_id
+                            CostEntry.job_id == job_id, CostEntry.user_id == user_id
                         )
                     )
                     or 0
                 )
             )
-            if job.status == JobStatus.COMPLETED:
+            if job_status == JobStatus.COMPLETED:
                 status, message = RunStatus.COMPLETED, None
-            elif job.status == JobStatus.CANCELLED:
+            elif job_status == JobStatus.CANCELLED:
                 status, message = RunStatus.CANCELLED, "The batch was cancelled."
             else:
-                status, message = RunStatus.FAILED, job.error_message or "The batch failed."
+                status, message = RunStatus.FAILED, job_error or "The batch failed."
             result = await db.execute(
                 update(NightlyRun)
                 .where(NightlyRun.id == run_id, NightlyRun.status == RunStatus.RUNNING)
