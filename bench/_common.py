@@ -91,11 +91,11 @@ def start_serve(name: str, args: list[str], env: dict[str, str], workdir: Path) 
 
 
 def serve_on_free_port(
-    name: str, role: str, env: dict[str, str], workdir: Path
+    name: str, role: str, env: dict[str, str], workdir: Path, extra: list[str] | None = None
 ) -> tuple[Proc, str]:
     """`designer-bff serve --role ROLE` on a free loopback port: the process, its base URL."""
     port = free_port()
-    args = ["--role", role, "--host", "127.0.0.1", "--port", str(port)]
+    args = ["--role", role, "--host", "127.0.0.1", "--port", str(port), *(extra or [])]
     return start_serve(name, args, env, workdir), f"http://127.0.0.1:{port}"
 
 
@@ -168,6 +168,22 @@ def pct(values: list[float], q: float) -> float:
         return float("nan")
     rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
     return ordered[rank - 1]
+
+
+def group_pids(leader: int) -> list[int]:
+    """The processes of a process group (a server started with start_new_session and the
+    workers it forked); Linux /proc, empty elsewhere."""
+    pids = []
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 2 and fields[2] == str(leader):
+            pids.append(int(entry.name))
+    return pids
 
 
 def proc_cpu_s(pid: int) -> float | None:

@@ -63,6 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     BenchError,
     Proc,
+    group_pids,
     pct,
     pg_urls,
     proc_cpu_s,
@@ -134,13 +135,15 @@ def ok(flag: bool) -> str:
 # -- the service -----------------------------------------------------------------------
 
 
-def start_service(db_url: str, workdir: Path) -> tuple[Proc, str]:
-    """`serve --role api` on the bench database: the process and its base URL."""
+def start_service(db_url: str, workdir: Path, workers: int) -> tuple[Proc, str]:
+    """`serve --role api [--workers N]` on the bench database: the process (the group
+    leader of its workers) and its base URL."""
     env = service_env(workdir / "data", {"DATABASE_URL": db_url})
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]
         env["REDIS_PREFIX"] = f"dbffbench:{uuid.uuid4().hex[:8]}:"
-    return serve_on_free_port("api", "api", env, workdir)
+    extra = ["--workers", str(workers)] if workers > 1 else []
+    return serve_on_free_port("api", "api", env, workdir, extra)
 
 
 # -- users -----------------------------------------------------------------------------
@@ -304,6 +307,20 @@ async def capture_sql(
     def _capture(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         captured.append((statement, tuple(parameters or ())))
 
+    # The page query runs on asyncpg itself (db/fastread.py), past SQLAlchemy's events:
+    # record what it hands the driver.
+    from designer_bff.db import fastread
+    from designer_bff.gallery import service as gallery_service
+
+    async def recording_fetch(db: Any, stmt: Any) -> Any:
+        conn = await db.connection()
+        driver = fastread.driver_statement(conn.dialect, stmt)
+        if driver is not None:
+            captured.append((driver[0], tuple(driver[1])))
+        return await fastread.fetch_rows(db, stmt)
+
+    original_fetch = gallery_service.fetch_rows
+    gallery_service.fetch_rows = recording_fetch  # type: ignore[assignment]
     service = GalleryService(None, grace=timedelta(days=30))  # type: ignore[arg-type]
     out: list[list[tuple[str, tuple[Any, ...]]]] = []
     try:
@@ -329,6 +346,7 @@ async def capture_sql(
                 out.append(list(captured))
                 await db.rollback()
     finally:
+        gallery_service.fetch_rows = original_fetch  # type: ignore[assignment]
         await engine.dispose()
     return out
 
@@ -553,9 +571,12 @@ class CpuMeter:
     async def snapshot(self) -> dict[str, float]:
         snap: dict[str, float] = {}
         if self.api_pid:
-            cpu = proc_cpu_s(self.api_pid)
-            if cpu is not None:
-                snap["api"] = cpu
+            # The server and its worker processes (one process group).
+            cpus = [proc_cpu_s(pid) for pid in group_pids(self.api_pid)]
+            if cpus:
+                snap["api"] = sum(c for c in cpus if c is not None)
+        if not self.dsn:  # the embedded run: no PostgreSQL to count
+            return snap
         with contextlib.suppress(OSError, asyncpg.PostgresError):
             conn = await asyncpg.connect(self.dsn, timeout=5)
             try:
@@ -817,7 +838,10 @@ async def run_scenario(
 
 
 def summary(args: argparse.Namespace, rows: list[Row]) -> None:
-    print("\n== Summary (ms; targets: p95 <= 20 ms, >= 1,000 req/s, API <= 2x SQL)")
+    print(
+        "\n== Summary (ms; targets: p95 <= 20 ms at the paced rate, >= 1,000 req/s at "
+        f"{args.connections} connections, one-connection p50 <= 2x SQL p50)"
+    )
     head = (
         f"{'scenario':<19} {'c1 p50':>7} {'c50 req/s':>9} {'c50 p95':>8} "
         f"{'@' + format(args.rate, '.0f') + ' req/s':>10} {'p50':>6} {'p95':>6} {'p99':>6} "
@@ -838,8 +862,8 @@ def summary(args: argparse.Namespace, rows: list[Row]) -> None:
             verdict.append(f"rate {ok(pa.rps >= TARGET_RPS * 0.97 and pa.errors == 0)}")
         if c50:
             verdict.append(f"max {ok(c50.rps >= TARGET_RPS)}")
-        if ratio95 is not None:
-            verdict.append(f"ratio {ok(ratio95 <= TARGET_RATIO)}")
+        if ratio1 is not None:
+            verdict.append(f"ratio {ok(ratio1 <= TARGET_RATIO)}")
         if sql and sql.warnings:
             verdict.append("plan!")
         print(
@@ -931,11 +955,11 @@ async def run_all(args: argparse.Namespace, info: dict[str, Any], dsn: str, db_u
             if args.url:
                 base = args.url.rstrip("/")
             else:
-                service, base = start_service(dsn, workdir)
+                service, base = start_service(dsn, workdir, args.workers)
                 t0 = time.perf_counter()
                 # 503 counts: the API answers, only one of its dependencies is down.
                 await wait_healthy(service, base, START_TIMEOUT_S, healthy=(200, 503))
-                print(f"API: designer-bff serve --role api at {base} "
+                print(f"API: designer-bff serve --role api --workers {args.workers} at {base} "
                       f"(up in {time.perf_counter() - t0:.1f} s)")  # fmt: skip
             t0 = time.perf_counter()
             await login_all(base, users, info["password"])
@@ -967,10 +991,205 @@ async def run_all(args: argparse.Namespace, info: dict[str, Any], dsn: str, db_u
                 if service and service.popen.poll() is not None:
                     raise BenchError(f"the API exited:\n{service.log_tail()}")
             summary(args, rows)
+            if api and not args.no_load and args.profile > 0 and service is not None:
+                await profile_api(args, service, base, users, workdir)
+            if api and not args.no_load and args.embedded_users > 0:
+                await embedded_figures(args, info, dsn, users[: args.embedded_users], workdir)
         finally:
             if service:
                 stop_proc(service)
     return 0
+
+
+# -- where the API's time goes (py-spy) -------------------------------------------------
+
+PROFILE_BUCKETS = (
+    ("our code", ("designer_bff/",)),
+    ("SQLAlchemy", ("sqlalchemy/",)),
+    ("asyncpg", ("asyncpg/",)),
+    ("FastAPI / Starlette", ("fastapi/", "starlette/")),
+    ("pydantic", ("pydantic",)),
+    ("uvicorn, event loop, sockets", ("uvicorn/", "uvloop", "asyncio/", "runners.py")),
+    ("JSON", ("json/", "orjson")),
+    ("logging", ("structlog/", "logging/")),
+    ("JWT", ("jwt/",)),
+)
+
+
+def bucket_of(frame: str) -> str:
+    for name, needles in PROFILE_BUCKETS:
+        if any(n in frame for n in needles):
+            return name
+    return "other"
+
+
+def summarise_profile(raw: Path, top: int = 12) -> list[str]:
+    """py-spy's raw (collapsed) stacks: time by library of the innermost frame, and the
+    functions of ours with the most time under them."""
+    by_bucket: dict[str, int] = {}
+    ours: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = stack.split(";")
+        leaf = frames[-1]
+        by_bucket[bucket_of(leaf)] = by_bucket.get(bucket_of(leaf), 0) + n
+        seen = set()
+        for f in frames:
+            if "designer_bff/" in f:
+                name = f.split(" (")[0]
+                if name not in seen:
+                    seen.add(name)
+                    ours[name] = ours.get(name, 0) + n
+    if not total:
+        return ["  (no samples)"]
+    out = ["  self time by library (innermost frame):"]
+    for name, n in sorted(by_bucket.items(), key=lambda kv: -kv[1]):
+        out.append(f"    {100 * n / total:5.1f}%  {name}")
+    out.append("  our functions, time spent under them (inclusive):")
+    for name, n in sorted(ours.items(), key=lambda kv: -kv[1])[:top]:
+        out.append(f"    {100 * n / total:5.1f}%  {name}")
+    return out
+
+
+async def profile_api(
+    args: argparse.Namespace,
+    service: Proc,
+    base: str,
+    users: list[BenchUser],
+    workdir: Path,
+) -> None:
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not os.path.exists(spy):  # noqa: ASYNC240 - one stat before the run
+        print("\n(py-spy not installed: no profile)")
+        return
+    reqs = [(f"/api/images?limit={LIMIT}", u.token) for u in users]
+    req_file = workdir / "profile.tsv"
+    req_file.write_text("".join(f"{p}\t{tok}\n" for p, tok in reqs))
+    raw = workdir / "profile.raw"
+    seconds = args.profile
+    spy_proc = subprocess.Popen(  # noqa: ASYNC220 - runs beside the load, waited in a thread
+        [spy, "record", "--pid", str(service.popen.pid), "--subprocesses", "--nonblocking",
+         "-r", "200", "-d", str(max(1, round(seconds))), "-f", "raw", "-o", str(raw)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        await asyncio.sleep(0.5)
+        meter = CpuMeter(service.popen.pid, "", "")
+        if args.client == "wrk":
+            await asyncio.to_thread(
+                run_wrk, base, req_file, args.connections, seconds + 1, None, "profile"
+            )
+        else:
+            await load(args, meter, base, req_file, reqs, args.connections, seconds + 1, None,
+                       "profile")  # fmt: skip
+        await asyncio.to_thread(spy_proc.wait, 30)
+    finally:
+        if spy_proc.poll() is None:
+            spy_proc.kill()
+    print(f"\n== Profile: first_page at {args.connections} connections, {seconds:.0f} s of "
+          "py-spy samples over the API processes")  # fmt: skip
+    if raw.exists():
+        print("\n".join(summarise_profile(raw)))
+    else:
+        print("  (py-spy wrote nothing: it needs ptrace permission)")
+
+
+# -- the embedded default: the same API on SQLite --------------------------------------
+
+EMBEDDED_TABLES = ("users", "images", "image_feedback")
+
+
+async def copy_to_sqlite(dsn: str, users: list[BenchUser], sqlite_file: Path) -> dict[str, int]:
+    """Those users with their designs and feedback, from the PostgreSQL seed into a
+    freshly migrated SQLite database (SQLAlchemy's column types convert the values)."""
+    import sqlalchemy as sa
+
+    from designer_bff.db import migrate
+    from designer_bff.db.base import Base
+
+    url = f"sqlite+aiosqlite:///{sqlite_file}"
+    await asyncio.to_thread(migrate.upgrade, url)
+    ids = [u.id for u in users]
+    where = {
+        "users": "id = ANY($1::uuid[])",
+        "images": "user_id = ANY($1::uuid[])",
+        "image_feedback": "user_id = ANY($1::uuid[])",
+    }
+    conn = await asyncpg.connect(dsn, timeout=10)
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    engine = sa.create_engine(f"sqlite:///{sqlite_file}")
+    counts: dict[str, int] = {}
+    try:
+        for name in EMBEDDED_TABLES:
+            table = Base.metadata.tables[name]
+            columns = [c.name for c in table.columns]
+            sql = f"SELECT {', '.join(columns)} FROM {name} WHERE {where[name]}"
+            counts[name] = 0
+            async with conn.transaction():
+                cursor = conn.cursor(sql, ids, prefetch=5000)
+                batch: list[dict[str, Any]] = []
+                async for record in cursor:
+                    batch.append(dict(record))
+                    if len(batch) >= 5000:
+                        await asyncio.to_thread(_insert, engine, table, batch)
+                        counts[name] += len(batch)
+                        batch = []
+                if batch:
+                    await asyncio.to_thread(_insert, engine, table, batch)
+                    counts[name] += len(batch)
+    finally:
+        await conn.close()
+        engine.dispose()
+    return counts
+
+
+def _insert(engine: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    with engine.begin() as conn:
+        conn.execute(table.insert(), rows)
+
+
+async def embedded_figures(
+    args: argparse.Namespace,
+    info: dict[str, Any],
+    dsn: str,
+    users: list[BenchUser],
+    workdir: Path,
+) -> None:
+    print(f"\n== Embedded default (SQLite, serve --role all, one process): first_page for "
+          f"{len(users)} users")  # fmt: skip
+    data = workdir / "embedded"
+    t0 = time.perf_counter()
+    counts = await copy_to_sqlite(dsn, users, data / "designer_bff.db")
+    print(f"  copied {', '.join(f'{n:,} {t}' for t, n in counts.items())} into SQLite in "
+          f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
+    env = service_env(data, {})
+    service, base = serve_on_free_port("embedded", "all", env, workdir)
+    try:
+        await wait_healthy(service, base, START_TIMEOUT_S, healthy=(200, 503))
+        embedded_users = [BenchUser(u.index, u.email, u.id, u.images) for u in users]
+        await login_all(base, embedded_users, info["password"])
+        reqs = [(f"/api/images?limit={LIMIT}", u.token) for u in embedded_users]
+        req_file = workdir / "embedded.tsv"
+        req_file.write_text("".join(f"{p}\t{tok}\n" for p, tok in reqs))
+        meter = CpuMeter(service.popen.pid, "", "")
+        c1 = await load(args, meter, base, req_file, reqs, 1, min(5.0, args.seconds), None, "e1")
+        print(f"  API c1     {fmt_load(c1)}", flush=True)
+        c50 = await load(
+            args, meter, base, req_file, reqs, args.connections, args.seconds, None, "e50"
+        )
+        print(f"  API c{args.connections:<3}   {fmt_load(c50)}", flush=True)
+        if args.rate:
+            paced = await load(args, meter, base, req_file, reqs, args.connections,
+                               args.seconds, args.rate, "epaced")  # fmt: skip
+            print(f"  API @{args.rate:<5.0f} {fmt_load(paced)}", flush=True)
+    finally:
+        stop_proc(service)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -992,9 +1211,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="set for the bench database during the run (ALTER DATABASE ... SET; reset "
         "afterwards): measures the API and SQL with that PostgreSQL plan_cache_mode",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="API processes (serve --workers; needs REDIS_URL; default: one per CPU)",
+    )
+    p.add_argument(
+        "--profile",
+        type=float,
+        default=8.0,
+        help="seconds of py-spy sampling of the API under first_page load, summarised "
+        "(0: none; needs py-spy, a dev dependency)",
+    )
+    p.add_argument(
+        "--embedded-users",
+        type=int,
+        default=10,
+        help="the embedded default (SQLite, `serve --role all`): this many of the sampled "
+        "users (the heaviest first) are copied into a SQLite database and first_page is "
+        "load-tested there too (0: skip)",
+    )
     p.add_argument("--no-sql", action="store_true", help="skip the raw SQL timing")
     p.add_argument("--no-load", action="store_true", help="skip the load runs")
     args = p.parse_args(argv)
+    if args.workers > 1 and not os.environ.get("REDIS_URL"):
+        print("--workers > 1 needs REDIS_URL (the processes share events over it): one worker")
+        args.workers = 1
     if not 1 <= args.connections <= 1000 or not 1 <= args.seconds <= 600:
         p.error("--connections 1..1000 and --seconds 1..600")
     return args

@@ -227,13 +227,13 @@ IMAGE_COLUMNS = [
     "claimed_at", "lease_expires_at", "error_code", "error_message", "spec", "garment_type",
     "prompt", "negative_prompt", "provider", "model", "seed", "title", "source_filename",
     "width", "height", "bytes", "format", "thumbhash", "dominant_color", "storage_backend",
-    "variants", "timings", "cost_usd", "is_outlier", "outlier_marked_at", "completed_at",
-    "deleted_at", "purge_after", "created_at", "updated_at",
+    "variants", "timings", "generation_cost", "is_outlier", "outlier_marked_at",
+    "completed_at", "deleted_at", "purge_after", "created_at", "updated_at",
 ]  # fmt: skip
 JOB_COLUMNS = [
-    "id", "user_id", "status", "source", "spec", "prompt", "negative_prompt", "provider",
-    "model", "params", "quantity", "done_count", "failed_count", "priority", "cost_usd",
-    "started_at", "finished_at", "created_at", "updated_at",
+    "id", "user_id", "status", "source", "spec", "prompt", "negative_prompt",
+    "model_provider", "model", "params", "quantity", "done_count", "failed_count",
+    "priority", "cost_usd", "started_at", "finished_at", "created_at", "updated_at",
 ]  # fmt: skip
 FEEDBACK_COLUMNS = [
     "id", "user_id", "image_id", "is_outlier", "is_favorite", "reaction", "rating",

@@ -101,6 +101,9 @@ def create_app(
         description="An AI design partner for fashion designers.",
         lifespan=lifespan,
         docs_url=None,  # served below from local files: the API browser must work offline
+        # No OpenTelemetry here (Prometheus /metrics and JSON logs instead): FastAPI's
+        # built-in telemetry otherwise asks the environment for providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     _mount_docs(app)
     app.state.sio = sio

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from designer_bff import __version__
+from designer_bff.backup.cli import backup_app
 from designer_bff.config import ConfigError, Settings, get_settings
 from designer_bff.core.logging import configure_logging
 
@@ -28,6 +29,7 @@ portfolio_app = typer.Typer(help="A designer's portfolio.", no_args_is_help=True
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(portfolio_app, name="portfolio")
+app.add_typer(backup_app, name="backup")
 
 # soft_wrap: messages stay on one line, so they can be grepped from logs.
 console = Console(stderr=True, soft_wrap=True)
@@ -148,10 +150,22 @@ def serve(
         return
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(settings, role, bind_host, bind_port))
+            _run_loop(_serve(settings, role, bind_host, bind_port))
     except ConfigError as exc:
         console.print(f"[bold red]Configuration error:[/] {exc}")
         raise typer.Exit(2) from exc
+
+
+def _run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run the service on uvloop (libuv: several times less per-socket overhead than the
+    standard loop); the standard loop where uvloop is not installed."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvicorn[standard] brings it
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
 
 
 def _uvicorn_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
@@ -165,6 +179,8 @@ def _uvicorn_options(settings: Settings, host: str, port: int) -> dict[str, Any]
         "proxy_headers": bool(settings.trusted_proxies),
         "forwarded_allow_ips": list(settings.trusted_proxies),
         "server_header": False,
+        "loop": "uvloop",
+        "http": "httptools",
     }
 
 
@@ -196,6 +212,11 @@ async def _serve(settings: Settings, role: Role, host: str, port: int) -> None:
         )
         # The nightly batches (exactly once per night even beside another scheduler).
         services.spawn(services.nightly.run_forever())
+        if settings.backup_dir is not None:
+            from designer_bff.backup.schedule import run_daily_backups
+
+            # The daily backup (exactly once a day even beside another scheduler).
+            services.spawn(run_daily_backups(settings, services.storage, services.redis))
     try:
         if role in (Role.all, Role.api):
             app = create_app(settings, services, run_worker=role is Role.all)
@@ -204,6 +225,14 @@ async def _serve(settings: Settings, role: Role, host: str, port: int) -> None:
             )
             await uvicorn.Server(config).serve()
         else:
+            if settings.metrics_port is not None:
+                # No HTTP server in this role: its metrics would be invisible otherwise.
+                try:
+                    services.metrics.serve(host, settings.metrics_port)
+                except OSError as exc:
+                    raise ConfigError(
+                        f"METRICS_PORT: cannot listen on {host}:{settings.metrics_port}: {exc}"
+                    ) from exc
             await services.queue.startup()
             if role is Role.worker:
                 await services.worker.start()

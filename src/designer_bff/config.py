@@ -33,9 +33,17 @@ class Settings(BaseSettings):
     # Loopback unless told otherwise: a laptop run is not published on the network.
     host: str = "127.0.0.1"
     port: int = 5000
+    # Worker and scheduler roles (no HTTP server of their own) serve Prometheus metrics on
+    # HOST:METRICS_PORT when set; the API roles serve them at /metrics.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
     data_dir: Path = Path("./var")
 
     database_url: str | None = None
+    # PostgreSQL connections per process kept open, and how many more it may open under a
+    # burst (closed again after use). Keep processes x (size + overflow) under the
+    # server's max_connections (100 by default).
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=20, ge=0)
     redis_url: str | None = None
     # Prefix for every Redis key and channel: lets several deployments (and tests) share one Redis.
     redis_prefix: str = "dbff:"
@@ -43,6 +51,10 @@ class Settings(BaseSettings):
     jwt_secret: str | None = None
     jwt_algorithm: str = "HS256"
     access_token_ttl_s: int = 15 * 60
+    # Seconds an API process trusts its memory that a login session still stands (0: ask
+    # the database on every request). Revocations through the service reach every process
+    # at once over Redis; this bounds only what bypasses it (an operator's SQL).
+    session_cache_s: float = Field(default=30.0, ge=0)
     refresh_token_ttl_s: int = 30 * 24 * 3600
 
     # Throttling: attempts per key within a window that starts at the first one; each
@@ -172,6 +184,30 @@ class Settings(BaseSettings):
     nightly_explore: float = Field(default=0.3, ge=0, le=1)
     nightly_interval_s: float = Field(default=30.0, gt=0)
 
+    # Daily backups by the scheduler role into BACKUP_DIR/<YYYY-MM-DD> (unset: none), at
+    # BACKUP_TIME (HH:MM, UTC); dated backups older than BACKUP_RETENTION days are removed
+    # once a new one has verified. BACKUP_PG_BIN_DIR: the folder of pg_dump / pg_restore
+    # (unset: the installed ones matching the server's version).
+    backup_dir: Path | None = None
+    backup_time: str = "03:30"
+    backup_retention: int = Field(default=7, ge=1)
+    backup_pg_bin_dir: Path | None = None
+
+    @field_validator("backup_dir", "backup_pg_bin_dir", mode="before")
+    @classmethod
+    def _empty_path_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("backup_time")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        hours, sep, minutes = value.partition(":")
+        if not (
+            sep and len(hours) == len(minutes) == 2 and hours.isdigit() and minutes.isdigit()
+        ) or not (int(hours) < 24 and int(minutes) < 60):
+            raise ValueError(f"BACKUP_TIME: {value!r} is not a time of day written HH:MM (UTC)")
+        return value
+
     # Days a deleted design stays restorable before its files and row are removed.
     deleted_image_grace_days: float = Field(default=7.0, ge=0)
 
@@ -228,6 +264,7 @@ class Settings(BaseSettings):
         "google_api_key",
         "r2_bucket_name",
         "prices_file",
+        "metrics_port",
         mode="before",
     )
     @classmethod

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from designer_bff.analytics.service import AnalyticsService
+from designer_bff.auth.gate import SessionGate
 from designer_bff.auth.service import AuthService, throttle_limits
 from designer_bff.auth.tokens import TokenService
 from designer_bff.billing import ledger
@@ -59,7 +60,7 @@ from designer_bff.realtime.sessions import (
     sessions_channel,
 )
 from designer_bff.speech import SpeechProvider, build_speech_provider
-from designer_bff.storage import ObjectStore, build_object_store
+from designer_bff.storage import ObjectStore, object_store_from_settings
 from designer_bff.styles.analysis import AnalysisRunner
 from designer_bff.styles.service import StyleService
 from designer_bff.vlt.base import ImageAnalyzer
@@ -135,6 +136,7 @@ class Services:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         await self.worker.stop()
+        await self.metrics.aclose()
         await self.analyzer.close()
         await self.sessions.aclose()
         await self.queue.shutdown()
@@ -149,9 +151,21 @@ class Services:
         await self.engine.dispose()
 
 
+def _forget_in(gate: SessionGate) -> Callable[[list[str]], Awaitable[None]]:
+    async def forget(session_ids: list[str]) -> None:
+        gate.forget(session_ids)
+
+    return forget
+
+
 def build_services(settings: Settings, metrics: Metrics | None = None) -> Services:
     settings.check_production()
-    db_engine = create_engine(settings.sqlalchemy_url)
+    metrics = metrics or Metrics()
+    db_engine = create_engine(
+        settings.sqlalchemy_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     sessionmaker = create_sessionmaker(db_engine)
     redis = (
         Redis(
@@ -175,15 +189,7 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         else MemoryThrottle(limits)
     )
     try:
-        storage = build_object_store(
-            media_dir=settings.media_root,
-            r2_endpoint=settings.r2_endpoint,
-            r2_access_key_id=settings.r2_access_key_id,
-            r2_secret_access_key=settings.r2_secret_access_key,
-            r2_bucket_name=settings.r2_bucket_name,
-            r2_cdn_url=settings.r2_cdn_url,
-            region=settings.r2_region,
-        )
+        storage = object_store_from_settings(settings)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
     speech = build_speech_provider(
@@ -218,6 +224,7 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
     )
     providers = build_providers(prices, settings)
     queue = TaskQueue(settings)
+    queue.on_reconnect = metrics.reconnect_counter("queue")
     events = EventRelay(
         RedisEmitterEventBus(settings.redis_url, socketio_channel(settings.redis_prefix))
         if settings.redis_url
@@ -231,6 +238,7 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         queue=queue,
         events=events,
         worker_id=f"{socket.gethostname()}-{os.getpid()}",
+        metrics=metrics,
     )
     analyzer = build_analyzer(
         url=settings.vlt_api_url,
@@ -294,6 +302,19 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         if redis is not None
         else LocalSessionSignal()
     )
+    # Standing sessions served from memory; revocations reach every process's gate over
+    # the sessions signal, and a re-subscribed signal (messages maybe missed) clears it.
+    gate = SessionGate(settings.session_cache_s)
+    sessions.subscribe(_forget_in(gate))
+    sessions.on_reset(gate.clear)
+    sessions.on_reset(metrics.reconnect_counter("session_signal", skip_first=True))
+    worker = GenerationWorker(
+        generator,
+        queue,
+        embedded=not (queue.distributed or settings.is_postgres),
+        analysis=analysis,
+    )
+    metrics.watch_queue(worker.queue_depth)
     tokens = TokenService(
         settings.resolve_jwt_secret(),
         algorithm=settings.jwt_algorithm,
@@ -307,7 +328,7 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         redis=redis,
         throttle=throttle,
         tokens=tokens,
-        auth=AuthService(tokens, throttle, sessions),
+        auth=AuthService(tokens, throttle, sessions, gate),
         storage=storage,
         prices=prices,
         speech=speech,
@@ -316,12 +337,7 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         queue=queue,
         events=events,
         generator=generator,
-        worker=GenerationWorker(
-            generator,
-            queue,
-            embedded=not (queue.distributed or settings.is_postgres),
-            analysis=analysis,
-        ),
+        worker=worker,
         generation=generation,
         enhancement=enhancement,
         gallery=gallery,
@@ -337,7 +353,7 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         portfolio=portfolio,
         nightly=nightly,
         learning=learning,
-        metrics=metrics or Metrics(),
+        metrics=metrics,
     )
 
 

@@ -49,6 +49,8 @@ _STRIPPED = (
     "HOST",
     "PORT",
     "LOG_",
+    "METRICS_",
+    "BACKUP_",
 )
 
 # A spec every provider can draw; quantity comes from the test.

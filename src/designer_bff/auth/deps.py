@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from designer_bff.auth.cookies import FILES_COOKIE
+from designer_bff.auth.gate import Identity
 from designer_bff.auth.models import Role, User
 from designer_bff.auth.service import AuthService
 from designer_bff.auth.tokens import FILES
@@ -28,14 +29,21 @@ _files_cookie = APIKeyCookie(
 AuthDep = Annotated[AuthService, Depends(provide(AuthService))]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CurrentUser:
-    user: User
-    session_id: uuid.UUID
+    """The caller of a request: enough to authorise it without loading the account (the
+    routes that show or change the account itself use AccountDep)."""
 
-    @property
-    def id(self) -> uuid.UUID:
-        return self.user.id
+    id: uuid.UUID
+    session_id: uuid.UUID
+    role: Role
+
+
+def _as_current(request: Request, identity: Identity) -> CurrentUser:
+    user_id = str(identity.user_id)
+    request.state.user_id = user_id
+    structlog.contextvars.bind_contextvars(user_id=user_id)
+    return CurrentUser(identity.user_id, identity.session_id, identity.role)
 
 
 async def current_user(
@@ -46,16 +54,26 @@ async def current_user(
 ) -> CurrentUser:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
-    user, session_id = await auth.authenticate(db, credentials.credentials)
-    request.state.user_id = str(user.id)
-    structlog.contextvars.bind_contextvars(user_id=str(user.id))
-    return CurrentUser(user, session_id)
+    return _as_current(request, await auth.authenticate(db, credentials.credentials))
 
 
-async def require_admin(user: Annotated[CurrentUser, Depends(current_user)]) -> CurrentUser:
-    if user.user.role != Role.ADMIN:
+async def require_admin(
+    auth: AuthDep, db: DbDep, user: Annotated[CurrentUser, Depends(current_user)]
+) -> CurrentUser:
+    # Asked of the database every time (admin routes are rare): a role taken away
+    # takes effect at once, not when the gate's memory of the session runs out.
+    account = await auth.session_user(db, user.id, user.session_id)
+    if account.role != Role.ADMIN:
         raise Forbidden("This action needs an administrator account.", code="admin_required")
     return user
+
+
+async def current_account(
+    auth: AuthDep, db: DbDep, current: Annotated[CurrentUser, Depends(current_user)]
+) -> User:
+    """The caller's account row, read fresh (the session checked against the database
+    too): for the routes that show or change the account itself."""
+    return await auth.session_user(db, current.id, current.session_id)
 
 
 async def file_viewer(
@@ -71,12 +89,10 @@ async def file_viewer(
         return await current_user(request, auth, db, credentials)
     if not cookie:
         raise Unauthorized("Log in to see this design.", code="not_authenticated")
-    claims = auth.tokens.decode_access(cookie, kind=FILES)
-    user = await auth.session_user(db, claims.user_id, claims.session_id)
-    request.state.user_id = str(user.id)
-    return CurrentUser(user, claims.session_id)
+    return _as_current(request, await auth.authenticate(db, cookie, kind=FILES))
 
 
 UserDep = Annotated[CurrentUser, Depends(current_user)]
 FileViewerDep = Annotated[CurrentUser, Depends(file_viewer)]
 AdminDep = Annotated[CurrentUser, Depends(require_admin)]
+AccountDep = Annotated[User, Depends(current_account)]

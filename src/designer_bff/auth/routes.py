@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from designer_bff.auth.cookies import clear_files_cookie, set_files_cookie
-from designer_bff.auth.deps import AuthDep, UserDep
+from designer_bff.auth.deps import AccountDep, AuthDep, UserDep
 from designer_bff.auth.models import User
 from designer_bff.auth.schemas import (
     AuthOut,
@@ -115,22 +115,21 @@ async def refresh(
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(
-    auth: AuthDep, db: DbDep, current: UserDep, body: LogoutIn | None = None
+    auth: AuthDep, db: DbDep, current: UserDep, user: AccountDep, body: LogoutIn | None = None
 ) -> Response:
-    await auth.logout(db, current.user, current.session_id, body.refresh_token if body else None)
+    await auth.logout(db, user, current.session_id, body.refresh_token if body else None)
     done = Response(status_code=status.HTTP_204_NO_CONTENT)
     clear_files_cookie(done)
     return done
 
 
 @router.get("/me", response_model=UserOut)
-async def me(current: UserDep) -> UserOut:
-    return UserOut.model_validate(current.user)
+async def me(user: AccountDep) -> UserOut:
+    return UserOut.model_validate(user)
 
 
 @router.patch("/me", response_model=UserOut)
-async def update_me(body: UpdateMeIn, db: DbDep, current: UserDep) -> UserOut:
-    user = current.user
+async def update_me(body: UpdateMeIn, db: DbDep, user: AccountDep) -> UserOut:
     if body.name is not None:
         user.name = body.name.strip()
     if body.timezone is not None:
@@ -152,11 +151,16 @@ async def update_me(body: UpdateMeIn, db: DbDep, current: UserDep) -> UserOut:
     },
 )
 async def change_password(
-    body: ChangePasswordIn, request: Request, auth: AuthDep, db: DbDep, current: UserDep
+    body: ChangePasswordIn,
+    request: Request,
+    auth: AuthDep,
+    db: DbDep,
+    current: UserDep,
+    user: AccountDep,
 ) -> Response:
     await auth.change_password(
         db,
-        current.user,
+        user,
         current.session_id,
         current_password=body.current_password,
         new_password=body.new_password,

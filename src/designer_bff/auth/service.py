@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from designer_bff.auth.gate import Identity, SessionGate
 from designer_bff.auth.models import AuthEvent, RefreshSession, RefreshToken, Role, User
 from designer_bff.auth.passwords import hash_password, password_problem, verify_password
 from designer_bff.auth.tokens import TokenService
@@ -62,11 +63,25 @@ def throttle_limits(settings: Settings) -> dict[str, Limit]:
 
 
 class AuthService:
-    def __init__(self, tokens: TokenService, throttle: Throttle, sessions: SessionSignal) -> None:
+    def __init__(
+        self,
+        tokens: TokenService,
+        throttle: Throttle,
+        sessions: SessionSignal,
+        gate: SessionGate | None = None,
+    ) -> None:
         self.tokens = tokens
         self.throttle = throttle
-        # Told after a revocation is committed: open sockets of those sessions close.
+        # Told after a revocation is committed: open sockets of those sessions close, and
+        # every API process's gate forgets them.
         self.sessions = sessions
+        self.gate = gate if gate is not None else SessionGate(0)
+
+    async def _ended(self, session_ids: list[uuid.UUID]) -> None:
+        """After the commit of a revocation: this process forgets the sessions at once
+        (before its next request), then every process hears it."""
+        self.gate.forget(session_ids)
+        await self.sessions.ended(session_ids)
 
     async def _reserve(self, *claims: tuple[str, str], message: str) -> None:
         retry = await self.throttle.reserve(*claims)
@@ -237,7 +252,7 @@ class AuthService:
                 )
             )
             await db.commit()
-            await self.sessions.ended(ended)
+            await self._ended(ended)
             log.warning(
                 "refresh_token_reuse", user_id=str(session.user_id), session_id=str(session.id)
             )
@@ -271,7 +286,7 @@ class AuthService:
                 target = found
         ended = await self._revoke_sessions(db, user.id, "logout", only=target)
         await db.commit()
-        await self.sessions.ended(ended)
+        await self._ended(ended)
 
     async def change_password(
         self,
@@ -302,11 +317,19 @@ class AuthService:
         ended = await self._revoke_sessions(db, user.id, "password_changed", keep=session_id)
         db.add(AuthEvent(user_id=user.id, event="password_changed", ip=client.ip))
         await db.commit()
-        await self.sessions.ended(ended)
+        await self._ended(ended)
 
-    async def authenticate(self, db: AsyncSession, access_token: str) -> tuple[User, uuid.UUID]:
-        claims = self.tokens.decode_access(access_token)
-        return await self.session_user(db, claims.user_id, claims.session_id), claims.session_id
+    async def authenticate(
+        self, db: AsyncSession, access_token: str, *, kind: str | None = None
+    ) -> Identity:
+        """Who sends this access token: checked against the gate (memory), the database
+        only when the gate does not know the session."""
+        claims = (
+            self.tokens.decode_access(access_token)
+            if kind is None
+            else self.tokens.decode_access(access_token, kind=kind)
+        )
+        return await self.gate.check(db, claims.user_id, claims.session_id)
 
     async def session_user(
         self, db: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID

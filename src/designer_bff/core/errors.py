@@ -6,6 +6,7 @@ validation failures, unknown routes and unexpected exceptions into that JSON sha
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import Any
 
 import structlog
@@ -14,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette._utils import get_route_path
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -71,6 +73,81 @@ class Forbidden(AppError):
 class TooManyRequests(AppError):
     status_code = 429
     code = "too_many_requests"
+
+
+# Seconds a client is asked to wait before trying again while the database is away.
+DATABASE_RETRY_AFTER_S = 2
+
+
+class DatabaseUnavailable(AppError):
+    status_code = 503
+    code = "database_unavailable"
+
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"Retry-After": str(DATABASE_RETRY_AFTER_S)})
+        super().__init__(
+            message
+            or "The database is unavailable for a moment (restarting or unreachable). "
+            "Nothing was lost; try again in a few seconds.",
+            **kwargs,
+        )
+
+
+# asyncpg's errors that mean "no usable connection", by name: the module needs no driver.
+_DRIVER_CONNECTION_ERRORS = frozenset(
+    {
+        "ConnectionDoesNotExistError",  # the server closed it (restart, crash, network)
+        "ConnectionFailureError",
+        "ClientCannotConnectError",
+        "PostgresConnectionError",
+        "CannotConnectNowError",  # starting up or shutting down
+        "AdminShutdownError",
+        "CrashShutdownError",
+        "TooManyConnectionsError",
+    }
+)
+# Modules whose raw OSError / TimeoutError is the database connection failing (asyncpg
+# raises the socket's ConnectionRefusedError as it is, and SQLAlchemy's pool lets it pass).
+_DRIVER_MODULES = ("asyncpg", "aiosqlite", "sqlalchemy.pool", "sqlalchemy.engine")
+
+
+def _raised_in_driver(tb: TracebackType | None) -> bool:
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith(_DRIVER_MODULES):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) says the database cannot be reached right now:
+    down, restarting, the connection lost, no connection free in time. A wrong statement
+    or a constraint is not that, and stays a 4xx/500."""
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        err = pending.pop()
+        if id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, DatabaseUnavailable):
+            return True
+        if isinstance(err, sa_exc.DBAPIError) and err.connection_invalidated:
+            return True
+        if isinstance(err, sa_exc.TimeoutError):  # the pool had no connection in time
+            return True
+        if type(err).__module__.startswith("asyncpg") and (
+            type(err).__name__ in _DRIVER_CONNECTION_ERRORS
+            or "connection is closed" in str(err)
+            or "connection was closed" in str(err)
+        ):
+            return True
+        if isinstance(err, OSError) and _raised_in_driver(err.__traceback__):
+            return True  # refused, reset, unreachable, timed out (TimeoutError is one)
+        for nxt in (err.__cause__, err.__context__, getattr(err, "orig", None)):
+            if isinstance(nxt, BaseException):
+                pending.append(nxt)
+    return False
 
 
 class ErrorDetail(BaseModel):
@@ -174,7 +251,31 @@ def install_error_handlers(app: FastAPI) -> None:
         # row locks to stop that): what the path names is gone.
         return error_response(404, "not_found", "It was deleted meanwhile.")
 
-    @app.exception_handler(Exception)
-    async def _unhandled(_request: Request, exc: Exception) -> JSONResponse:
+    async def _maybe_database(_request: Request, exc: Exception) -> JSONResponse:
+        # Inside the middleware stack (unlike the catch-all below), so a 503 carries the
+        # request id and security headers like any other answer.
+        if database_unavailable(exc):
+            log.warning("database_unavailable", error=repr(exc)[:300])
+            unavailable = DatabaseUnavailable()
+            return error_response(
+                503, unavailable.code, unavailable.message, None, unavailable.headers
+            )
         log.exception("unhandled_error", error_type=type(exc).__name__)
         return error_response(500, "internal_error", "Something went wrong on our side.")
+
+    for kind in (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError, *_driver_error_classes()):
+        app.add_exception_handler(kind, _maybe_database)
+
+    @app.exception_handler(Exception)
+    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):
+            return await _maybe_database(request, exc)
+        log.exception("unhandled_error", error_type=type(exc).__name__)
+        return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def _driver_error_classes() -> tuple[type[Exception], ...]:
+    """asyncpg's base errors (the PostgreSQL driver, imported only when the app is built)."""
+    import asyncpg
+
+    return (asyncpg.PostgresError, asyncpg.InterfaceError)

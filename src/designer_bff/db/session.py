@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import from_json
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -20,6 +21,9 @@ from sqlalchemy.ext.asyncio import (
 SQLITE_FILE_MODE = 0o600
 # Files SQLite keeps beside the database (it gives them the database file's mode).
 _SQLITE_SIDECARS = ("", "-wal", "-shm", "-journal")
+# PostgreSQL: seconds to open a connection, and to wait for a free one from the pool.
+CONNECT_TIMEOUT_S = 5.0
+POOL_TIMEOUT_S = 10.0
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -48,18 +52,34 @@ def secure_sqlite_file(url: str) -> None:
                 os.chmod(file, SQLITE_FILE_MODE)
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+def create_engine(
+    url: str, *, echo: bool = False, pool_size: int = 20, max_overflow: int = 20
+) -> AsyncEngine:
+    # No pool_pre_ping: it cost a round trip on every checkout (every request). A
+    # connection PostgreSQL dropped (a restart) fails its next statement instead, and
+    # SQLAlchemy then discards every connection of the pool made before it, so one request
+    # per process sees the error (503 database_unavailable) and the next ones reconnect.
+    # JSON columns decoded by pydantic-core (Rust): a gallery page decodes 100 of them.
+    kwargs: dict[str, Any] = {"echo": echo, "json_deserializer": from_json}
     if url.startswith("sqlite"):
         secure_sqlite_file(url)
         # One writer at a time on SQLite: wait for the lock instead of failing at once.
         kwargs["connect_args"] = {"timeout": 30}
     else:
-        kwargs.update(pool_size=10, max_overflow=20)
-        # asyncpg prepares every statement; after five runs PostgreSQL may switch to a
-        # generic plan that ignores the actual user id, which measured 10-30x slower for
-        # the gallery's per-user filters (bench/gallery.py). Plan each execution instead.
-        kwargs["connect_args"] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
+        # Connections above pool_size are opened and closed per checkout (a TCP and
+        # authentication round trip each): size the pool for the concurrency expected.
+        kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
+        # Bounded waits, so that a request answers 503 database_unavailable instead of
+        # hanging while PostgreSQL is away: a connection attempt (asyncpg's default is
+        # 60 s) and a wait for a free pooled connection (SQLAlchemy's default is 30 s).
+        kwargs["pool_timeout"] = POOL_TIMEOUT_S
+        kwargs["connect_args"] = {
+            "timeout": CONNECT_TIMEOUT_S,
+            # asyncpg prepares every statement; after five runs PostgreSQL may switch to a
+            # generic plan that ignores the actual user id, which measured 10-30x slower
+            # for the gallery's per-user filters (bench/gallery.py). Plan each execution.
+            "server_settings": {"plan_cache_mode": "force_custom_plan"},
+        }
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         _configure_sqlite(engine)

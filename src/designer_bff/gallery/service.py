@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 import structlog
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from designer_bff.collections.models import Collection, CollectionImage
 from designer_bff.core.errors import AppError, NotFound
 from designer_bff.db.base import utcnow
+from designer_bff.db.fastread import fetch_rows
 from designer_bff.designs.models import DesignStatus, DesignType, Image
 from designer_bff.designs.representation import aspect_ratio, image_urls, spec_summary
 from designer_bff.designs.service import get_design
@@ -84,39 +86,68 @@ def feedback_state(row: Any) -> dict[str, Any] | None:
     """My feedback from a page row (fb_* columns) or an ImageFeedback object."""
     if isinstance(row, ImageFeedback):
         return {**row.verdict(), "updated_at": row.updated_at}
-    if row is None or row.fb_id is None:
+    if row is None:
+        return None
+    return _feedback_of(_columns(row))
+
+
+def _columns(row: Any) -> Any:
+    """A page row's columns by name: SQLAlchemy rows through their mapping, asyncpg
+    records (db/fastread.py) as they are."""
+    mapping = getattr(row, "_mapping", None)
+    return row if mapping is None else mapping
+
+
+def _feedback_of(r: Any) -> dict[str, Any] | None:
+    if r["fb_id"] is None:
         return None
     return {
-        "is_outlier": bool(row.fb_outlier),
-        "is_favorite": bool(row.fb_favorite),
-        "reaction": row.fb_reaction,
-        "rating": row.fb_rating,
-        "comment": row.fb_comment,
-        "tags": list(row.fb_tags or []),
-        "updated_at": row.fb_updated_at,
+        "is_outlier": bool(r["fb_outlier"]),
+        "is_favorite": bool(r["fb_favorite"]),
+        "reaction": r["fb_reaction"],
+        "rating": r["fb_rating"],
+        "comment": r["fb_comment"],
+        "tags": list(r["fb_tags"] or ()),
+        "updated_at": r["fb_updated_at"],
     }
 
 
+@lru_cache(maxsize=4096)
+def _summary(garment_type: str | None, tags: tuple[str, ...]) -> dict[str, Any]:
+    # Pages repeat the same few hundred tag sets; the result is only ever serialised.
+    return spec_summary(garment_type, tags)
+
+
 def item_out(row: Any) -> dict[str, Any]:
+    """One card of a gallery page. The hottest code of the API (50 per page): columns
+    by key, the spec summary cached."""
+    r = _columns(row)
+    image_id = r["id"]
+    width, height = r["width"], r["height"]
+    base = f"/api/images/{image_id}/file?variant="
     return {
-        "id": row.id,
-        "type": row.type,
-        "title": row.title,
-        "width": row.width,
-        "height": row.height,
-        "ratio": aspect_ratio(row.width, row.height),
-        "thumbhash": row.thumbhash,
-        "dominant_color": row.dominant_color,
-        "urls": image_urls(row.id),
-        "spec": spec_summary(row.garment_type, row.attribute_tags),
-        "provider": row.provider,
-        "is_outlier": bool(row.is_outlier),
-        "my_feedback": feedback_state(row),
-        "job_id": row.job_id,
-        "cost_usd": str(row.generation_cost + row.enhancement_cost),
-        "created_at": row.created_at,
-        "deleted_at": row.deleted_at,
-        "purge_after": row.purge_after,
+        "id": image_id,
+        "type": r["type"],
+        "title": r["title"],
+        "width": width,
+        "height": height,
+        "ratio": aspect_ratio(width, height),
+        "thumbhash": r["thumbhash"],
+        "dominant_color": r["dominant_color"],
+        "urls": {
+            "thumb": base + "thumb",
+            "preview": base + "preview",
+            "original": base + "original",
+        },
+        "spec": _summary(r["garment_type"], tuple(r["attribute_tags"] or ())),
+        "provider": r["provider"],
+        "is_outlier": bool(r["is_outlier"]),
+        "my_feedback": _feedback_of(r),
+        "job_id": r["job_id"],
+        "cost_usd": str(r["generation_cost"] + r["enhancement_cost"]),
+        "created_at": r["created_at"],
+        "deleted_at": r["deleted_at"],
+        "purge_after": r["purge_after"],
     }
 
 
@@ -302,7 +333,7 @@ class GalleryService:
         stmt = stmt.order_by(
             *(c.desc() if order.descending else c.asc() for c in order.columns)
         ).limit(limit + 1)
-        rows = list((await db.execute(stmt)).all())
+        rows = list(await fetch_rows(db, stmt))
         next_cursor = None
         if len(rows) > limit:
             rows = rows[:limit]

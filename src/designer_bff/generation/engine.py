@@ -31,6 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from designer_bff.billing import ledger
 from designer_bff.billing.pricing import Charge, cents
 from designer_bff.config import Settings
+from designer_bff.core.errors import database_unavailable
+from designer_bff.core.metrics import Metrics
 from designer_bff.db.base import affected_rows, utcnow
 from designer_bff.designs.models import (
     RESOLVED_KEY,
@@ -138,6 +140,7 @@ class GenerationEngine:
         queue: TaskQueue,
         events: EventBus,
         worker_id: str,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
         self.sessionmaker = sessionmaker
@@ -146,6 +149,7 @@ class GenerationEngine:
         self.queue = queue
         self.events = events
         self.worker_id = worker_id
+        self.metrics = metrics or Metrics()
         self.lease = timedelta(seconds=settings.generation_lease_s)
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._last_reseed: dict[str, float] = {}
@@ -316,12 +320,41 @@ class GenerationEngine:
         except ClaimLost:
             log.info("design_claim_lost", image_id=str(claim.image_id))
         except Exception as exc:  # anything unexpected fails this design, not the worker
+            if database_unavailable(exc):
+                # The database went away mid-design: not the design's fault, so it is
+                # not failed (a request to record that could meet a database already back).
+                await self._hand_back(claim, exc)
+                return
             log.exception("design_failed_unexpectedly", image_id=str(claim.image_id))
             await self._fail(claim, "internal_error", f"Unexpected error: {type(exc).__name__}")
         finally:
             renew.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renew
+
+    async def _hand_back(self, claim: Claim, exc: BaseException) -> None:
+        """Return an interrupted design to pending for the next worker; if the database
+        is still away, its lease expires and the sweep does it."""
+        log.warning(
+            "design_interrupted_database_unavailable",
+            image_id=str(claim.image_id),
+            error=repr(exc)[:300],
+        )
+        try:
+            async with self.sessionmaker() as db:
+                released = await db.execute(
+                    _while_claimed(claim).values(
+                        status=DesignStatus.PENDING,
+                        claimed_by=None,
+                        lease_expires_at=None,
+                        updated_at=utcnow(),
+                    )
+                )
+                await db.commit()
+            if affected_rows(released) == 1:
+                await self.queue.enqueue(claim.provider)
+        except Exception as again:  # still away: the lease and the sweep take over
+            log.warning("design_hand_back_failed", image_id=str(claim.image_id), error=repr(again))
 
     async def _source(self, claim: Claim) -> bytes | None:
         """An enhancement's input: the source design's best raster (its original, or the
@@ -437,6 +470,7 @@ class GenerationEngine:
             return True if exc.retry_after is None else min(exc.retry_after, cap_s)
 
         first = attempt
+        failed_with = ""
         try:
             async for retry in stamina.retry_context(
                 on=wait_for,
@@ -448,9 +482,15 @@ class GenerationEngine:
             ):
                 with retry:
                     if retry.num > 1:
+                        self.metrics.provider_retried(provider.name, failed_with)
                         attempt = first + retry.num - 1
                         await self._begin_retry(claim, attempt)
-                    return await provider.generate(request)
+                    try:
+                        return await provider.generate(request)
+                    except ProviderError as exc:
+                        failed_with = exc.code
+                        self.metrics.provider_failed(provider.name, exc.code)
+                        raise
         except ProviderError as exc:
             raise _Attempts(exc, attempt) from exc
         raise AssertionError("stamina neither returned nor raised")  # pragma: no cover
@@ -652,6 +692,7 @@ class GenerationEngine:
             progress = await self._refresh_job(db, job)
             image = await db.get(Image, claim.image_id)
             await db.commit()
+        self.metrics.design_ready(provider.name, (utcnow() - claim.created_at).total_seconds())
         total_ms = round((time.perf_counter() - started) * 1000, 1)
         log.info(
             "design_ready", image_id=str(claim.image_id), job_id=str(claim.job_id), ms=total_ms
@@ -901,6 +942,9 @@ class GenerationEngine:
         while True:
             try:
                 await self.sweep()
-            except Exception:
-                log.exception("generation_sweep_failed")
+            except Exception as exc:
+                if database_unavailable(exc):  # expected while it restarts: no traceback
+                    log.warning("generation_sweep_skipped_database_unavailable")
+                else:
+                    log.exception("generation_sweep_failed")
             await asyncio.sleep(self.settings.generation_sweep_interval_s)

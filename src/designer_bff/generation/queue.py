@@ -12,10 +12,15 @@ import asyncio
 import contextlib
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any
 
 import structlog
-from taskiq import AsyncBroker, InMemoryBroker
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from taskiq import AckableMessage, AsyncBroker, InMemoryBroker
 from taskiq.api import run_receiver_task
 from taskiq_redis import RedisStreamBroker
 
@@ -29,13 +34,82 @@ ANALYSIS_TASK_NAME = "designer_bff.analyze_image"
 Handler = Callable[[str], Awaitable[None]]
 AnalysisHandler = Callable[[], Awaitable[None]]
 
+# Waits between reads while Redis is away: short, so that a restarted Redis is read
+# from again within a second or so, and capped, so that a long outage costs little.
+RECONNECT_FIRST_S = 0.1
+RECONNECT_MAX_S = 1.0
+
+
+class ResilientStreamBroker(RedisStreamBroker):
+    """taskiq's Redis Streams broker, riding out a Redis restart in its read loop.
+
+    Without this, a dropped connection ends `listen()` and taskiq's receiver opens it
+    again at once, in a tight loop, for as long as Redis is away; and a Redis that comes
+    back without its data (no persistence, a failover to an empty replica) has lost the
+    stream and our consumer group, so every read fails with NOGROUP until the worker is
+    restarted. Here a lost connection is retried after a short pause and a lost group is
+    declared again. Messages lost with Redis lose no design: the database is the record
+    of truth, and the sweep wakes workers for designs still pending."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Told each time Redis answers again after the connection was lost (metrics).
+        self.reconnected: Callable[[], None] = lambda: None
+        # Told when Redis came back without the queue: its messages are gone.
+        self.messages_lost: Callable[[], None] = lambda: None
+
+    async def listen(self) -> AsyncGenerator[AckableMessage, None]:
+        while True:
+            try:
+                async for message in super().listen():
+                    yield message
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                log.warning("broker_group_lost", queue=self.queue_name)
+                await self._until_answering(self._declare_consumer_group)
+                self.messages_lost()
+            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                log.warning("broker_connection_lost", error=repr(exc))
+                await self._until_answering(self._ping)
+                log.info("broker_reconnected")
+                self.reconnected()
+
+    def _ack_generator(self, id: str, queue_name: str) -> Callable[[], Awaitable[None]]:
+        ack = super()._ack_generator(id, queue_name)
+
+        async def ack_or_leave() -> None:
+            # Redis is away: the message stays pending (or went with Redis). At worst it
+            # is delivered again, a spare wake-up that finds nothing to claim; an error
+            # here would only surface as "Task exception was never retrieved".
+            try:
+                await ack()
+            except (RedisError, OSError) as exc:
+                log.warning("broker_ack_failed", error=repr(exc))
+
+        return ack_or_leave
+
+    async def _ping(self) -> None:
+        async with Redis(connection_pool=self.connection_pool) as conn:
+            await conn.ping()
+
+    async def _until_answering(self, step: Callable[[], Awaitable[None]]) -> None:
+        delay = RECONNECT_FIRST_S
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await step()
+                return
+            except (RedisError, OSError):
+                delay = min(delay * 2, RECONNECT_MAX_S)
+
 
 class TaskQueue:
     def __init__(self, settings: Settings, handler: Handler | None = None) -> None:
         self.distributed = bool(settings.redis_url)
         self.broker: AsyncBroker
         if settings.redis_url:
-            self.broker = RedisStreamBroker(
+            self.broker = ResilientStreamBroker(
                 url=settings.redis_url,
                 queue_name=f"{settings.redis_prefix}generation",
                 consumer_group_name=f"{settings.redis_prefix}workers",
@@ -53,6 +127,14 @@ class TaskQueue:
         self._receiver: asyncio.Task[None] | None = None
         self._retry: asyncio.Task[None] | None = None
         self._started = False
+        # Told each time the broker is connected again after Redis was away (metrics).
+        self.on_reconnect: Callable[[], None] = lambda: None
+        # Told when the broker's messages were lost (Redis came back empty): the worker
+        # wakes itself for every pending design at once instead of after a stall.
+        self.on_messages_lost: Callable[[], None] = lambda: None
+        if isinstance(self.broker, ResilientStreamBroker):
+            self.broker.reconnected = lambda: self.on_reconnect()
+            self.broker.messages_lost = lambda: self.on_messages_lost()
 
         async def generate_design(provider: str) -> None:
             if self._handler is None:
@@ -100,6 +182,7 @@ class TaskQueue:
                 await self.broker.startup()
                 self._started = True
                 log.info("broker_connected")
+                self.on_reconnect()
             except Exception as exc:
                 log.warning("broker_still_unavailable", error=repr(exc))
                 delay = min(delay * 2, 30.0)
@@ -116,8 +199,18 @@ class TaskQueue:
     async def _receive(self, max_tasks: int) -> None:
         # The receiver ends when Redis drops; start it again rather than stop working.
         delay = 1.0
+        lost = False
         while True:
             if self._started:
+                if lost:
+                    try:
+                        await self.health()  # listen again only once Redis answers
+                    except Exception:
+                        await asyncio.sleep(delay)
+                        delay = min(delay * 2, 30.0)
+                        continue
+                    lost = False
+                    self.on_reconnect()
                 try:
                     await run_receiver_task(
                         self.broker, run_startup=False, max_async_tasks=max_tasks
@@ -126,6 +219,7 @@ class TaskQueue:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
+                    lost = True
                     log.warning("receiver_stopped", error=repr(exc))
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)

@@ -45,4 +45,5 @@ async def health(service: HealthDep) -> JSONResponse:
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
 async def metrics(metrics: MetricsDep) -> Response:
-    return Response(metrics.render(), media_type=metrics.content_type)
+    # Queue depth is read from the database now (or from a read a moment old).
+    return Response(await metrics.render_async(), media_type=metrics.content_type)

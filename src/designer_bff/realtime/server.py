@@ -16,7 +16,7 @@ import structlog
 
 from designer_bff.config import Settings
 from designer_bff.core.errors import AppError
-from designer_bff.realtime.events import socketio_channel, user_room
+from designer_bff.realtime.events import ResilientRedisManager, socketio_channel, user_room
 
 log = structlog.get_logger("designer_bff.realtime")
 
@@ -76,7 +76,7 @@ class SocketGateway:
     def __init__(self, settings: Settings, auth: SocketAuth) -> None:
         manager = None
         if settings.redis_url:
-            manager = socketio.AsyncRedisManager(
+            manager = ResilientRedisManager(
                 settings.redis_url, channel=socketio_channel(settings.redis_prefix)
             )
         self.sio = socketio.AsyncServer(

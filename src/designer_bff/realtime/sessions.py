@@ -27,9 +27,15 @@ def sessions_channel(redis_prefix: str) -> str:
 class SessionSignal(abc.ABC):
     def __init__(self) -> None:
         self._handlers: list[SessionsEndedHandler] = []
+        self._resets: list[Callable[[], None]] = []
 
     def subscribe(self, handler: SessionsEndedHandler) -> None:
         self._handlers.append(handler)
+
+    def on_reset(self, handler: Callable[[], None]) -> None:
+        """Told when announcements may have been missed (the channel was re-subscribed):
+        whoever remembers sessions must forget them all."""
+        self._resets.append(handler)
 
     @abc.abstractmethod
     async def ended(self, session_ids: Iterable[uuid.UUID]) -> None:
@@ -93,6 +99,8 @@ class RedisSessionSignal(SessionSignal):
             try:
                 async with self.redis.pubsub() as pubsub:
                     await pubsub.subscribe(self.channel)
+                    for reset in self._resets:
+                        reset()
                     self._ready.set()
                     async for message in pubsub.listen():
                         if message.get("type") != "message":

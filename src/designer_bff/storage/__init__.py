@@ -10,7 +10,7 @@ from .base import (
     object_key,
     validate_key,
 )
-from .factory import build_object_store
+from .factory import build_object_store, object_store_from_settings
 from .local import LocalObjectStore
 from .s3 import S3ObjectStore
 
@@ -25,5 +25,6 @@ __all__ = [
     "build_object_store",
     "guess_content_type",
     "object_key",
+    "object_store_from_settings",
     "validate_key",
 ]

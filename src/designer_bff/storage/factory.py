@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from designer_bff.config import Settings
+
 from .base import ObjectStore
 from .local import LocalObjectStore
 from .s3 import S3ObjectStore
@@ -47,3 +49,17 @@ def build_object_store(
         missing = ", ".join(sorted(set(s3_settings) - present))
         raise ValueError(f"incomplete S3/R2 configuration: {missing} not set")
     return LocalObjectStore(media_dir)
+
+
+def object_store_from_settings(settings: Settings) -> ObjectStore:
+    """The deployment's store as its settings describe it (ValueError when they are
+    incomplete)."""
+    return build_object_store(
+        media_dir=settings.media_root,
+        r2_endpoint=settings.r2_endpoint,
+        r2_access_key_id=settings.r2_access_key_id,
+        r2_secret_access_key=settings.r2_secret_access_key,
+        r2_bucket_name=settings.r2_bucket_name,
+        r2_cdn_url=settings.r2_cdn_url,
+        region=settings.r2_region,
+    )
