@@ -280,6 +280,8 @@ async def test_defaults_when_not_configured(client: httpx.AsyncClient, user: Aut
         ({"max_cost": "1.234"}, "validation_error"),
         ({"spec": {"garment_type": "spaceship"}}, "invalid_spec"),
         ({"enabled": None}, "validation_error"),
+        ({"enabled": 0}, "validation_error"),
+        ({"enabled": "yes"}, "validation_error"),
         ({"colour": "red"}, "validation_error"),
     ],
 )

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool
 from pydantic.json_schema import SkipJsonSchema
 
 from designer_bff.auth.deps import UserDep
@@ -35,7 +35,8 @@ class NightlyIn(BaseModel):
 
     # Absent: unchanged. Null is refused for these four (they always have a value), so
     # the document does not offer it.
-    enabled: bool | SkipJsonSchema[None] = None
+    # Strict: 0 or "yes" is not a yes (the document says boolean).
+    enabled: StrictBool | SkipJsonSchema[None] = None
     local_time: str | SkipJsonSchema[None] = Field(
         default=None,
         description="When it runs, HH:MM in `timezone`.",

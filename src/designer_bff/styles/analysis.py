@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from designer_bff.billing import ledger
 from designer_bff.billing.pricing import Charge, PriceTable, PriceUnknown
+from designer_bff.core.errors import database_unavailable
 from designer_bff.db.base import affected_rows, utcnow
 from designer_bff.designs.models import Image, spec_columns
 from designer_bff.garments.spec import GarmentSpec
@@ -383,8 +384,11 @@ class AnalysisRunner:
             await asyncio.sleep(self.sweep_interval_s)
             try:
                 await self.sweep()
-            except Exception:
-                log.exception("analysis_sweep_failed")
+            except Exception as exc:
+                if database_unavailable(exc):  # expected while it restarts: no traceback
+                    log.warning("analysis_sweep_skipped_database_unavailable")
+                else:
+                    log.exception("analysis_sweep_failed")
 
     async def release_all(self) -> None:
         """Embedded: this process is the only worker, so any running analysis is stale."""
