@@ -40,6 +40,7 @@ from tests.generation.procs import (
     assert_charged_once,
     assert_made_exactly_once,
     create_job,
+    image_row_dicts,
     priced_local_renderer,
     service_env,
     start_moto,
@@ -124,13 +125,7 @@ class Cluster:
             "WHERE job_id = $1",
             uuid.UUID(job_id),
         )
-        out = []
-        for r in rows:
-            variants = r["variants"]
-            if isinstance(variants, str):
-                variants = json.loads(variants)
-            out.append({**dict(r), "variants": variants})
-        return out
+        return image_row_dicts(rows)
 
     async def charges(self, job_id: str) -> list[tuple[Any, Any]]:
         rows = await self.fetch(

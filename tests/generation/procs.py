@@ -7,6 +7,7 @@ down by the caller in `finally` (`Processes.close`)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -544,3 +545,14 @@ def expected_objects(rows: list[dict[str, Any]]) -> set[str]:
             assert key.rsplit("/", 1)[-1].split(".")[0] == image_id, (kind, key)
         expected |= distinct
     return expected
+
+
+def image_row_dicts(rows: list[Any]) -> list[dict[str, Any]]:
+    """Rows of `images` read with plain asyncpg (variants JSON may come back as text)."""
+    out = []
+    for r in rows:
+        variants = r["variants"]
+        if isinstance(variants, str):
+            variants = json.loads(variants)
+        out.append({**dict(r), "variants": variants})
+    return out

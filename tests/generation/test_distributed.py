@@ -36,6 +36,7 @@ from tests.generation.procs import (
     assert_made_exactly_once,
     check_live_events,
     create_job,
+    image_row_dicts,
     priced_local_renderer,
     service_env,
     start_moto,
@@ -101,13 +102,7 @@ class Cluster:
             )
         finally:
             await conn.close()
-        out = []
-        for r in rows:
-            variants = r["variants"]
-            if isinstance(variants, str):
-                variants = json.loads(variants)
-            out.append({**dict(r), "variants": variants})
-        return out
+        return image_row_dicts(rows)
 
 
 @pytest.fixture(scope="module")

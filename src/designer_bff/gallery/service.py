@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from designer_bff.collections.models import Collection, CollectionImage
 from designer_bff.core.errors import AppError, NotFound
 from designer_bff.db.base import utcnow
-from designer_bff.db.fastread import fetch_rows
+from designer_bff.db.fastread import Record, fetch_rows
 from designer_bff.designs.models import DesignStatus, DesignType, Image
 from designer_bff.designs.representation import aspect_ratio, image_urls, spec_summary
 from designer_bff.designs.service import get_design
@@ -94,8 +94,7 @@ def feedback_state(row: Any) -> dict[str, Any] | None:
 def _columns(row: Any) -> Any:
     """A page row's columns by name: SQLAlchemy rows through their mapping, asyncpg
     records (db/fastread.py) as they are."""
-    mapping = getattr(row, "_mapping", None)
-    return row if mapping is None else mapping
+    return row if isinstance(row, Record) else row._mapping
 
 
 def _feedback_of(r: Any) -> dict[str, Any] | None:
