@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     google_api_key: str | None = None
     google_speech_base_url: str = "https://speech.googleapis.com"
     speech_provider: Literal["auto", "local", "openai", "google", "none"] = "auto"
+    # The local recogniser: tiny.en (RTF ~0.2 on 2 cores) or base (more accurate, about
+    # twice the CPU); bench/voice.py prints both on the machine at hand.
+    whisper_model: Literal["tiny.en", "base"] = "tiny.en"
     speech_max_bytes: int = 10 * 1024 * 1024
     speech_max_seconds: float = 60.0
     # Commands the rule parser is unsure of get a second reading from an OpenAI chat model

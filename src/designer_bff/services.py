@@ -198,6 +198,8 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         openai_base_url=settings.openai_base_url,
         google_api_key=settings.google_api_key,
         google_base_url=settings.google_speech_base_url,
+        whisper_model=settings.whisper_model,
+        model_dir=settings.data_dir / "models",
     )
     try:
         prices = PriceTable.load(settings.prices_file)

@@ -13,10 +13,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from designer_bff.app import create_app
 from designer_bff.billing.models import CostEntry
-from designer_bff.services import Services, build_services
-from tests.conftest import AuthedUser, Backend, make_settings, register_user, running
+from designer_bff.services import Services
+from tests.api.openai_speech import openai_voiced_app
+from tests.conftest import AuthedUser, Backend, register_user
 from tests.speech.speech_testkit import FakeUpstream, Reply, make_wav
 
 
@@ -34,22 +34,8 @@ def upstream() -> Iterator[FakeUpstream]:
 async def voiced(
     backend: Backend, tmp_path: Path, upstream: FakeUpstream
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Services]]:
-    settings = make_settings(
-        backend.settings.data_dir if backend.name == "embedded" else tmp_path,
-        database_url=backend.settings.database_url,
-        redis_url=backend.settings.redis_url,
-        redis_prefix=backend.settings.redis_prefix + "stt:",
-        speech_provider="openai",
-        openai_api_key="sk-test",
-        openai_base_url=upstream.base_url,
-        command_interpreter="rules",
-    )
-    services = build_services(settings)
-    try:
-        async with running(create_app(services=services)) as client:
-            yield client, services
-    finally:
-        await services.close()
+    async with openai_voiced_app(backend, tmp_path, upstream, "stt:") as app:
+        yield app
 
 
 async def _charges(services: Services, user: AuthedUser) -> list[CostEntry]:

@@ -64,7 +64,12 @@ async def test_transcribes_espeak_command(
     assert_heard_the_command(result.transcript)
     assert (result.language, result.provider) == ("en", "local")
     assert result.duration_s == pytest.approx(clip.duration_s)
-    assert whisper.health() == {"provider": "local", "available": True, "model_loaded": True}
+    assert whisper.health() == {
+        "provider": "local",
+        "available": True,
+        "model_loaded": True,
+        "model": "tiny.en",
+    }
 
 
 async def test_transcribes_the_command_from_webm_opus(

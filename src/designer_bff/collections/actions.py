@@ -12,6 +12,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from designer_bff.collections.models import Collection
 from designer_bff.collections.service import CollectionService
 from designer_bff.commands.parser import ParseResult, Target
 from designer_bff.commands.service import ActionOutcome, CommandService, count_designs
@@ -136,5 +137,16 @@ def register_collection_actions(commands: CommandService, collections: Collectio
             },
         )
 
+    async def collection_names(db: AsyncSession, user_id: uuid.UUID) -> list[str]:
+        # Most recently touched first: recognition hints are cut to fit a prompt.
+        rows = await db.scalars(
+            select(Collection.name)
+            .where(Collection.user_id == user_id)
+            .order_by(Collection.updated_at.desc())
+            .limit(200)
+        )
+        return list(rows)
+
     commands.register_action("collection_create", collection_create)
     commands.register_action("collection_add", collection_add)
+    commands.register_names(collection_names)

@@ -1,21 +1,26 @@
 from __future__ import annotations
 
 import struct
-from typing import Annotated, Any
+import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, UploadFile
 
 from designer_bff.auth.deps import UserDep
+from designer_bff.commands.hearing import Hearing
 from designer_bff.commands.models import VoiceCommand
 from designer_bff.commands.schemas import (
     AttributeVocabulary,
     AudioCommandResult,
     CommandResult,
+    ConfirmIn,
     ExamplesOut,
+    HeardFields,
     HistoryItem,
     HistoryPage,
     ProcessTextIn,
     TranscriptionOut,
+    UnsureSlot,
     VocabularyOut,
 )
 from designer_bff.commands.service import CommandService
@@ -25,7 +30,6 @@ from designer_bff.core.openapi import error_responses
 from designer_bff.core.pagination import PageParams, newest_first_format, page_params
 from designer_bff.garments.spec import ATTRIBUTES
 from designer_bff.garments.taxonomy import get_taxonomy
-from designer_bff.speech import Transcript
 
 router = APIRouter(prefix="/api/voice", tags=["commands"])
 
@@ -96,12 +100,18 @@ async def transcribe(
     audio: AudioUpload, service: CommandsDep, db: DbDep, current: UserDep
 ) -> TranscriptionOut:
     """Speech to text, plus how the text would be understood (nothing is stored or done;
-    a remote recogniser's call is still charged)."""
-    transcript = await service.transcribe(await _read_upload(service, audio))
+    a remote recogniser's call is still charged). `understood_text` is the command with
+    misheard words corrected; `unsure` lists slots to confirm before acting."""
+    transcript, hearing = await service.hear(db, current.id, await _read_upload(service, audio))
     await service.charge_transcription(db, current.id, transcript)
-    return _transcription(
-        transcript,
-        service.parse(transcript.transcript).to_dict() if transcript.transcript.strip() else None,
+    text = hearing.understood_text
+    return TranscriptionOut(
+        transcript=transcript.transcript,
+        language=transcript.language,
+        duration_s=transcript.duration_s,
+        provider=transcript.provider,
+        parse=service.parse(text).to_dict() if text.strip() else None,
+        **_heard(service, hearing).model_dump(),
     )
 
 
@@ -114,12 +124,19 @@ async def process_audio(
     audio: AudioUpload, service: CommandsDep, db: DbDep, current: UserDep
 ) -> AudioCommandResult:
     """Speech to text, then processed like /process-text (the original guide's call).
-    Audio with no words in it answers `error.code` `no_speech` in the result."""
+    Audio with no words in it answers `error.code` `no_speech` in the result. When a slot
+    was unsure (`needs_confirmation`), nothing is done: `error.code` is
+    `needs_confirmation` and POST /api/voice/commands/{command_id}/confirm acts."""
     data = await _read_upload(service, audio)
-    transcript = await service.transcribe(data)
-    if transcript.transcript.strip():
+    transcript, hearing = await service.hear(db, current.id, data)
+    if hearing.understood_text.strip():
         result = await service.process(
-            db, current.id, transcript.transcript, transcript=transcript, audio_bytes=len(data)
+            db,
+            current.id,
+            hearing.understood_text,
+            transcript=transcript,
+            audio_bytes=len(data),
+            hearing=hearing,
         )
     else:
         # Audio without words is answered like any command not understood (a reply, not a
@@ -127,8 +144,13 @@ async def process_audio(
         await service.charge_transcription(db, current.id, transcript)
         result = await service.process(db, current.id, "", dry_run=True)
         result.error = {"code": "no_speech", "message": "No speech was recognised in the audio."}
+    heard = _heard(service, hearing)
+    if not heard.needs_confirmation or (result.error or {}).get("code") != "needs_confirmation":
+        # Acted on (or refused for another reason): nothing is left to confirm.
+        heard = heard.model_copy(update={"needs_confirmation": False, "confirm_prompt": None})
     return AudioCommandResult(
         **result.model_dump(),
+        **heard.model_dump(),
         transcript=transcript.transcript,
         language=transcript.language,
         duration_s=transcript.duration_s,
@@ -136,14 +158,34 @@ async def process_audio(
     )
 
 
-def _transcription(t: Transcript, parse: dict[str, Any] | None) -> TranscriptionOut:
-    return TranscriptionOut(
-        transcript=t.transcript,
-        language=t.language,
-        duration_s=t.duration_s,
-        provider=t.provider,
-        parse=parse,
+def _heard(service: CommandService, hearing: Hearing) -> HeardFields:
+    text = hearing.understood_text
+    return HeardFields(
+        understood_text=text,
+        alternatives=hearing.alternatives,
+        unsure=[UnsureSlot.model_validate(u.to_dict()) for u in hearing.unsure],
+        needs_confirmation=hearing.needs_confirmation,
+        confirm_prompt=service.confirm_prompt(text) if hearing.needs_confirmation else None,
     )
+
+
+@router.post(
+    "/commands/{command_id}/confirm",
+    response_model=CommandResult,
+    responses=error_responses(
+        {
+            404: "`not_found`: no such command of yours",
+            409: "`not_pending`: the command is not waiting for confirmation "
+            "(acted on already, or confirmed once)",
+        }
+    ),
+)
+async def confirm(
+    command_id: uuid.UUID, body: ConfirmIn, service: CommandsDep, db: DbDep, current: UserDep
+) -> CommandResult:
+    """Act on a spoken command held for confirmation: as understood (`{}`), or as
+    corrected (`{"text": ...}`)."""
+    return await service.confirm(db, current.id, command_id, body.text)
 
 
 @router.get("/history", response_model=HistoryPage)

@@ -38,7 +38,42 @@ class CommandResult(BaseModel):
     processing_time_ms: float
 
 
-class TranscriptionOut(BaseModel):
+class UnsureOption(BaseModel):
+    label: str = Field(description='The slot\'s value in this reading ("free", "3").')
+    text: str = Field(description="The whole command read this way: send it to act on it.")
+
+
+class UnsureSlot(BaseModel):
+    slot: str = Field(
+        description="The spec or target field: quantity, fabrics, collection_name ..."
+    )
+    heard: str = Field(description="The words as the recogniser heard them.")
+    understood: str = Field(description="The value chosen.")
+    options: list[UnsureOption] = Field(description="Other readings of this slot.")
+
+
+class HeardFields(BaseModel):
+    """How speech was understood: what the recogniser heard and what was made of it."""
+
+    understood_text: str = Field(
+        description="The command as understood, misheard words corrected (send this, not "
+        "the transcript, to act on it)."
+    )
+    alternatives: list[str] = Field(
+        default_factory=list, description="Other readings weighed, best first."
+    )
+    unsure: list[UnsureSlot] = Field(
+        default_factory=list, description="Slots whose reading won by a small margin."
+    )
+    needs_confirmation: bool = Field(
+        default=False, description="Whether a slot is unsure: ask before acting."
+    )
+    confirm_prompt: str | None = Field(
+        default=None, description='The question to ask ("3 tulle ball gowns for prom?").'
+    )
+
+
+class TranscriptionOut(HeardFields):
     transcript: str
     language: str | None
     duration_s: float
@@ -46,11 +81,20 @@ class TranscriptionOut(BaseModel):
     parse: dict[str, Any] | None = None
 
 
-class AudioCommandResult(CommandResult):
+class AudioCommandResult(CommandResult, HeardFields):
     transcript: str
     language: str | None
     duration_s: float
     provider: str
+
+
+class ConfirmIn(BaseModel):
+    text: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="A corrected command to act on instead of the one understood.",
+    )
 
 
 class HistoryItem(BaseModel):

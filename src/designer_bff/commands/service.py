@@ -15,6 +15,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from designer_bff.commands.hearing import Hearing, confirm_prompt, understand
 from designer_bff.commands.interpreter import (
     PAID_SPEECH,
     CallBilling,
@@ -35,7 +36,13 @@ from designer_bff.commands.schemas import CommandResult
 from designer_bff.core.errors import AppError
 from designer_bff.core.pagination import newest_first_page
 from designer_bff.db.base import new_id
-from designer_bff.speech import SpeechError, SpeechProvider, Transcript, load_audio
+from designer_bff.speech import (
+    RecognitionHints,
+    SpeechError,
+    SpeechProvider,
+    Transcript,
+    load_audio,
+)
 
 log = structlog.get_logger("designer_bff.commands")
 
@@ -56,6 +63,11 @@ def count_designs(n: int) -> str:
 
 # (db, user_id, command_id, parse) -> outcome
 IntentAction = Callable[[AsyncSession, uuid.UUID, uuid.UUID, ParseResult], Awaitable[ActionOutcome]]
+# (db, user_id) -> names a designer may say (their collections, ...): recognition hints
+# and the values a spoken slot is matched against.
+NameSource = Callable[[AsyncSession, uuid.UUID], Awaitable[list[str]]]
+
+NEEDS_CONFIRMATION = "needs_confirmation"
 
 # Intents whose answer is the reply itself: nothing to do, so nothing can be missing.
 REPLY_ONLY: frozenset[str] = frozenset({"help", "unknown"})
@@ -105,6 +117,7 @@ class CommandService:
         self.speech_max_bytes = speech_max_bytes
         self.speech_max_seconds = speech_max_seconds
         self._actions: dict[str, IntentAction] = {}
+        self._names: list[NameSource] = []
 
     async def warm_up(self) -> None:
         """Load what the first command would otherwise wait for: the parser's vocabulary
@@ -119,6 +132,36 @@ class CommandService:
 
     def register_action(self, intent: Intent, action: IntentAction) -> None:
         self._actions[intent] = action
+
+    def register_names(self, source: NameSource) -> None:
+        self._names.append(source)
+
+    async def names(self, db: AsyncSession, user_id: uuid.UUID) -> list[str]:
+        found: dict[str, None] = {}
+        for source in self._names:
+            for name in await source(db, user_id):
+                found.setdefault(name, None)
+        return list(found)
+
+    async def hear(
+        self, db: AsyncSession, user_id: uuid.UUID, data: bytes
+    ) -> tuple[Transcript, Hearing]:
+        """Speech to the command it most likely is: the recogniser is told the designer's
+        own names, then its readings are weighed (commands/hearing.py)."""
+        names = await self.names(db, user_id)
+        await db.commit()  # no transaction stays open while the recogniser runs
+        transcript = await self.transcribe(data, RecognitionHints(phrases=tuple(names)))
+        hearing = await asyncio.to_thread(
+            understand,
+            [transcript.transcript, *transcript.alternatives],
+            scorer=transcript.scorer,
+            collections=names,
+            parse=lambda text: parse_command(text, max_quantity=self.max_quantity),
+        )
+        return transcript, hearing
+
+    def confirm_prompt(self, text: str) -> str:
+        return confirm_prompt(self.parse(text))
 
     def available(self, intent: str) -> bool:
         return intent in REPLY_ONLY or intent in self._actions
@@ -170,7 +213,11 @@ class CommandService:
         dry_run: bool = False,
         transcript: Transcript | None = None,
         audio_bytes: int | None = None,
+        hearing: Hearing | None = None,
+        confirms: uuid.UUID | None = None,
     ) -> CommandResult:
+        """Understand `text` and act on it. A spoken command whose `hearing` found a slot
+        unsure is kept but not acted on: the reply asks, and `confirm` acts."""
         start = time.perf_counter()
         billing = self.billing
 
@@ -198,7 +245,24 @@ class CommandService:
                 await db.commit()
             return self._result(None, parsed, error, None, parsed.reply, start, interpretation)
 
-        meta = {"interpretation": interpretation.meta()}
+        meta: dict[str, Any] = {"interpretation": interpretation.meta()}
+        held = hearing is not None and hearing.needs_confirmation and error is None
+        if hearing is not None:
+            meta["hearing"] = {
+                "transcript": hearing.transcript,
+                "understood_text": hearing.understood_text,
+                "alternatives": hearing.alternatives,
+                "unsure": [u.to_dict() for u in hearing.unsure],
+            }
+        if confirms is not None:
+            meta["confirms"] = str(confirms)
+        reply_now = parsed.reply
+        if held:
+            reply_now = confirm_prompt(parsed)
+            error = {
+                "code": NEEDS_CONFIRMATION,
+                "message": "Some words were unclear: confirm or correct the command first.",
+            }
         command = VoiceCommand(
             id=new_id(),
             user_id=user_id,
@@ -208,7 +272,7 @@ class CommandService:
             confidence=float(parsed.confidence),
             parse=parsed.to_dict(),
             result=meta,
-            reply=parsed.reply,
+            reply=reply_now,
             error_code=(error or {}).get("code"),
             speech_provider=transcript.provider if transcript else None,
             audio_duration_s=transcript.duration_s if transcript else None,
@@ -239,7 +303,7 @@ class CommandService:
                 outcome = ActionOutcome(
                     reply=f"I understood that, but couldn't do it: {exc.message}"
                 )
-        reply = outcome.reply or parsed.reply
+        reply = outcome.reply or reply_now
         command.reply = reply
         command.job_id = outcome.job_id
         command.result = {**(outcome.result or {}), **meta}
@@ -255,6 +319,31 @@ class CommandService:
             ms=command.processing_time_ms,
         )
         return self._result(command.id, parsed, error, outcome.job_id, reply, start, interpretation)
+
+    async def confirm(
+        self, db: AsyncSession, user_id: uuid.UUID, command_id: uuid.UUID, text: str | None
+    ) -> CommandResult:
+        """Act on a spoken command that was held for confirmation: as understood, or as
+        the designer corrected it. Once only."""
+        command = await db.get(VoiceCommand, command_id, with_for_update=True)
+        if command is None or command.user_id != user_id:
+            raise AppError("No such command.", code="not_found", status_code=404)
+        confirmed = (command.result or {}).get("confirmed_by")
+        if command.error_code != NEEDS_CONFIRMATION or confirmed:
+            raise AppError(
+                "That command is not waiting for confirmation"
+                + (" (it was confirmed already)." if confirmed else "."),
+                code="not_pending",
+                status_code=409,
+            )
+        command.result = {**(command.result or {}), "confirmed_by": "pending"}
+        await db.commit()
+        result = await self.process(
+            db, user_id, (text or command.text).strip(), confirms=command.id
+        )
+        command.result = {**(command.result or {}), "confirmed_by": str(result.command_id)}
+        await db.commit()
+        return result
 
     @staticmethod
     def _result(
@@ -310,7 +399,7 @@ class CommandService:
         if commit:
             await db.commit()
 
-    async def transcribe(self, data: bytes) -> Transcript:
+    async def transcribe(self, data: bytes, hints: RecognitionHints | None = None) -> Transcript:
         if self.speech is None:
             raise AppError(
                 "Speech recognition is not available on this server: install the 'speech' "
@@ -322,7 +411,7 @@ class CommandService:
             clip = await load_audio(
                 data, max_bytes=self.speech_max_bytes, max_duration_s=self.speech_max_seconds
             )
-            return await self.speech.transcribe(clip)
+            return await self.speech.transcribe(clip, hints)
         except SpeechError as exc:
             raise speech_error_to_app_error(exc) from exc
 

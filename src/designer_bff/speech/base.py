@@ -12,22 +12,29 @@ should answer with, so the endpoint can map any :class:`SpeechError` generically
 from __future__ import annotations
 
 import abc
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from designer_bff.speech.audio import AudioClip
 
 
 # Words designers say that small speech models mishear without context (Whisper tiny
-# hears "bohemian" as "bogeyman"). Whisper takes them as a prompt, Google as phrase hints.
+# hears "bohemian" as "bogeyman"). Google takes them as phrase hints.
 FASHION_VOCABULARY: tuple[str, ...] = (
     "bohemian", "boho", "minimalist", "vintage", "cottagecore", "dresses", "tops", "skirts",
     "blazers", "jumpsuits", "a-line", "midi", "maxi", "v-neck", "floral", "chiffon", "linen",
-    "navy", "burgundy", "sage", "outliers", "collection",
+    "navy", "burgundy", "sage", "outliers", "collection", "tulle", "denim", "fuchsia",
+    "nightly", "crochet", "fringe", "coral",
 )  # fmt: skip
+# Whisper follows a prompt's style as well as its words: commands written the way they
+# are said (digits, our terms, capitalised collection names) make it write ours alike.
 FASHION_PROMPT = (
-    "A fashion designer's command about garments: " + ", ".join(FASHION_VOCABULARY) + "."
+    "Make me 10 bohemian maxi dresses in sage chiffon. Generate 7 festival crochet tops in "
+    "coral. 3 western denim jackets with fringe. 4 tulle ball gowns in fuchsia for prom, no "
+    "sleeves. Show my outliers from last week. Add the last 5 to Winter Noir. Every night "
+    "make 20 minimalist blazers. What's my bill for this week?"
 )
 
 
@@ -97,15 +104,51 @@ class SpeechProviderTimeout(SpeechProviderError):
     status_code = 504
 
 
+class AcousticScorer(Protocol):
+    """Scores whole texts against the audio a transcript came from: the recogniser's
+    log-probability of each text (higher is likelier). Blocking: call from a thread."""
+
+    def score(self, texts: Sequence[str]) -> list[float]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RecognitionHints:
+    """What the recogniser should expect: our vocabulary, the designer's own names."""
+
+    phrases: tuple[str, ...] = ()  # collection names, recent commands, ...
+
+    def prompt(self, base: str = "", limit_chars: int = 600) -> str:
+        """A prompt for recognisers that take one (Whisper, OpenAI): the base text
+        first, then as many phrases as fit."""
+        parts = [base] if base else []
+        size = len(base)
+        for phrase in self.phrases:
+            phrase = phrase.strip()
+            if phrase and size + len(phrase) + 2 <= limit_chars:
+                parts.append(phrase + ".")
+                size += len(phrase) + 2
+        return " ".join(parts)
+
+
 @dataclass(frozen=True, slots=True)
 class Transcript:
     transcript: str
     language: str | None
     duration_s: float
     provider: str
+    # Other readings the recogniser weighed, best first (n-best), without `transcript`.
+    alternatives: tuple[str, ...] = ()
+    # Present when the recogniser can weigh any text against this audio (local Whisper).
+    scorer: AcousticScorer | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "transcript": self.transcript,
+            "language": self.language,
+            "duration_s": self.duration_s,
+            "provider": self.provider,
+            "alternatives": list(self.alternatives),
+        }
 
 
 class SpeechProvider(abc.ABC):
@@ -118,8 +161,15 @@ class SpeechProvider(abc.ABC):
         """Cheap check, no network: could this provider transcribe right now?"""
 
     @abc.abstractmethod
-    async def transcribe(self, audio: AudioClip) -> Transcript:
+    async def transcribe(
+        self, audio: AudioClip, hints: RecognitionHints | None = None
+    ) -> Transcript:
         """Transcribe a decoded, validated clip; raises :class:`SpeechError` subclasses."""
+
+    async def transcribe_partial(self, audio: AudioClip) -> str:
+        """A quick reading of audio still being recorded, for showing words as they
+        come; providers with a cheaper path override it."""
+        return (await self.transcribe(audio)).transcript
 
     def health(self) -> dict[str, Any]:
         """What a health endpoint can show; never touches the network."""

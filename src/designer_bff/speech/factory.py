@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Literal, get_args
 
 from designer_bff.speech import google_stt, openai_stt
@@ -26,6 +27,8 @@ def build_speech_provider(
     google_api_key: str | None = None,
     google_base_url: str = google_stt.DEFAULT_BASE_URL,
     whisper_threads: int = 2,
+    whisper_model: str = "tiny.en",
+    model_dir: Path = Path("./var/models"),
 ) -> SpeechProvider | None:
     """The configured provider, or None when speech is off or nothing can serve it.
 
@@ -42,7 +45,9 @@ def build_speech_provider(
         return None
 
     def local() -> LocalWhisperProvider:
-        return LocalWhisperProvider(cpu_threads=whisper_threads)
+        return LocalWhisperProvider(
+            cpu_threads=whisper_threads, model=whisper_model, cache_dir=model_dir
+        )
 
     def openai() -> OpenAISpeechProvider:
         return OpenAISpeechProvider(openai_api_key, base_url=openai_base_url, model=openai_model)

@@ -13,6 +13,7 @@ from designer_bff.speech._http import CloudSpeechProvider, RetryPolicy, error_bo
 from designer_bff.speech.audio import AudioClip
 from designer_bff.speech.base import (
     FASHION_VOCABULARY,
+    RecognitionHints,
     SpeechError,
     SpeechProviderError,
     SpeechRateLimited,
@@ -52,7 +53,9 @@ class GoogleSpeechProvider(CloudSpeechProvider):
         self.model = model  # e.g. "latest_short" or "command_and_search"; None = Google's
         self.phrases = phrases
 
-    def request_body(self, audio: AudioClip) -> dict[str, Any]:
+    def request_body(
+        self, audio: AudioClip, hints: RecognitionHints | None = None
+    ) -> dict[str, Any]:
         config: dict[str, Any] = {
             "encoding": "LINEAR16",
             "sampleRateHertz": audio.sample_rate,
@@ -62,16 +65,22 @@ class GoogleSpeechProvider(CloudSpeechProvider):
         }
         if self.model:
             config["model"] = self.model
-        if self.phrases:
-            config["speechContexts"] = [{"phrases": list(self.phrases)}]
+        # Phrase hints: our vocabulary and the designer's own names. Google takes up to
+        # 5,000 phrases of at most 100 characters each.
+        phrases = list(dict.fromkeys([*self.phrases, *(hints.phrases if hints else ())]))
+        phrases = [p for p in phrases if 0 < len(p) <= 100][:5000]
+        if phrases:
+            config["speechContexts"] = [{"phrases": phrases}]
         # Raw PCM from our decoder: the upload's own container may not be one Google reads.
         content = base64.b64encode(audio.pcm16()).decode("ascii")
         return {"config": config, "audio": {"content": content}}
 
-    async def transcribe(self, audio: AudioClip) -> Transcript:
+    async def transcribe(
+        self, audio: AudioClip, hints: RecognitionHints | None = None
+    ) -> Transcript:
         if not self._api_key:
             raise SpeechUnavailable("no Google API key is configured")
-        body = self.request_body(audio)
+        body = self.request_body(audio, hints)
         url = f"{self.base_url}/v1/speech:recognize"
         # The key goes in Google's documented header rather than ?key=: httpx logs request
         # URLs, and a key in a query string ends up in every log line and proxy log.

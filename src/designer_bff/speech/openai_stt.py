@@ -11,6 +11,7 @@ from designer_bff.speech._http import CloudSpeechProvider, RetryPolicy, error_bo
 from designer_bff.speech.audio import AudioClip
 from designer_bff.speech.base import (
     FASHION_PROMPT,
+    RecognitionHints,
     SpeechError,
     SpeechProviderError,
     SpeechRateLimited,
@@ -65,7 +66,9 @@ class OpenAISpeechProvider(CloudSpeechProvider):
     def health(self) -> dict[str, Any]:
         return {**super().health(), "model": self.model}
 
-    async def transcribe(self, audio: AudioClip) -> Transcript:
+    async def transcribe(
+        self, audio: AudioClip, hints: RecognitionHints | None = None
+    ) -> Transcript:
         if not self._api_key:
             raise SpeechUnavailable("no OpenAI API key is configured")
         # We send the already-validated, decoded clip as 16 kHz WAV: every upload format
@@ -75,8 +78,11 @@ class OpenAISpeechProvider(CloudSpeechProvider):
         fields: dict[str, str] = {"model": self.model, "response_format": self.response_format}
         if self.language:
             fields["language"] = self.language
-        if self.prompt:
-            fields["prompt"] = self.prompt
+        # OpenAI's `prompt` biases the transcription toward its words: ours, then the
+        # designer's own names (collections).
+        prompt = hints.prompt(self.prompt or "") if hints else self.prompt
+        if prompt:
+            fields["prompt"] = prompt
         url = f"{self.base_url}/v1/audio/transcriptions"
         headers = {"Authorization": f"Bearer {self._api_key}"}
 

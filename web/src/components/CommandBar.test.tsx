@@ -1,9 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { cleanup, screen, waitFor, within } from "@testing-library/react";
+import { act, cleanup, screen, waitFor, within } from "@testing-library/react";
+import axe from "axe-core";
+import type { ReactNode } from "react";
 import { useLocation } from "react-router";
 import { CommandBar } from "./CommandBar";
 import { commandResult, estimateHandler, PROVIDERS, spec } from "../test/fakeApi";
 import { renderWithApp, type Handlers } from "../test/render";
+import { LiveContext, useLive } from "../live/LiveEvents";
+import type { VoicePartial, VoiceSocket, VoiceStartAck } from "../api/voice";
 
 function Where() {
   const location = useLocation();
@@ -17,10 +21,17 @@ afterEach(() => {
 
 type Upload = { url: string; form: FormData; headers: Record<string, string> };
 
+/** The live connection as the app's provider would give it, with `socket` added. */
+function WithSocket({ socket, children }: { socket: VoiceSocket; children: ReactNode }) {
+  const live = useLive();
+  return <LiveContext.Provider value={{ ...live, socket }}>{children}</LiveContext.Provider>;
+}
+
 /** The fake API, and what was uploaded (fakeFetch reads JSON bodies only). */
 function setup(
   handlers: Handlers,
   upload?: (sent: Upload, count: number) => { status?: number; body?: unknown },
+  socket?: VoiceSocket,
 ) {
   const uploads: Upload[] = [];
   const answerUploads = (fake: typeof fetch) =>
@@ -36,9 +47,16 @@ function setup(
       }
       return fake(input, init);
     }) as typeof fetch;
+  const bar = socket ? (
+    <WithSocket socket={socket}>
+      <CommandBar />
+    </WithSocket>
+  ) : (
+    <CommandBar />
+  );
   const app = renderWithApp(
     <>
-      <CommandBar />
+      {bar}
       <Where />
     </>,
     handlers,
@@ -290,6 +308,8 @@ class FakeRecorder {
   static instances: FakeRecorder[] = [];
   static isTypeSupported = (type: string) => type.startsWith("audio/webm");
   state: "inactive" | "recording" = "inactive";
+  /** The timeslice start() was given: set only when the audio is streamed. */
+  timeslice: number | undefined;
   mimeType: string;
   private listeners: Record<string, Listener[]> = {};
   constructor(
@@ -302,8 +322,13 @@ class FakeRecorder {
   addEventListener(type: string, listener: Listener) {
     (this.listeners[type] ??= []).push(listener);
   }
-  start() {
+  start(timeslice?: number) {
     this.state = "recording";
+    this.timeslice = timeslice;
+  }
+  /** A timeslice's worth of audio, as the browser hands it over while recording. */
+  chunk(bytes: string) {
+    this.listeners.dataavailable?.forEach((l) => l({ data: new Blob([bytes], { type: this.mimeType }) }));
   }
   stop() {
     this.state = "inactive";
@@ -327,8 +352,24 @@ function microphone(getUserMedia: () => Promise<unknown>) {
 
 const stream = async () => ({ getTracks: () => [{ stop: stopTrack }] });
 
-function transcription(transcript: string, parse: unknown = commandResult({ command_id: undefined })) {
-  return { transcript, language: "en", duration_s: 2.1, provider: "whisper", parse: transcript ? parse : null };
+function transcription(
+  transcript: string,
+  parse: unknown = commandResult({ command_id: undefined }),
+  hearing: Record<string, unknown> = {},
+) {
+  return {
+    transcript,
+    language: "en",
+    duration_s: 2.1,
+    provider: "whisper",
+    parse: transcript ? parse : null,
+    understood_text: transcript,
+    alternatives: [],
+    unsure: [],
+    needs_confirmation: false,
+    confirm_prompt: null,
+    ...hearing,
+  };
 }
 
 describe("CommandBar voice", () => {
@@ -347,6 +388,8 @@ describe("CommandBar voice", () => {
     expect(screen.getByText(/Listening…/)).toBeTruthy();
     expect(screen.getByText("0:00")).toBeTruthy();
     expect(FakeRecorder.instances[0].mimeType).toBe("audio/webm;codecs=opus");
+    // No live socket: recorded in one piece, as it always was.
+    expect(FakeRecorder.instances[0].timeslice).toBeUndefined();
     await user.click(stop);
 
     expect(await screen.findByText("Heard: “make me 4 bohemian dresses in red silk”")).toBeTruthy();
@@ -432,5 +475,354 @@ describe("CommandBar voice", () => {
   it("has no microphone where the browser cannot record", () => {
     setup({});
     expect(screen.queryByRole("button", { name: "Record a command" })).toBeNull();
+  });
+});
+
+// -- what the server was unsure it heard ------------------------------------------------------
+
+const JACKETS = "make me 3 western denim jackets";
+
+/** Understood as a generation of as many western denim jackets as the command's number. */
+function jacketsParse(command: string) {
+  const count = Number(/\d+/.exec(command)?.[0] ?? 1);
+  return commandResult({
+    spec: spec({ quantity: count, garment_type: "jacket", styles: ["western"], colors: [], fabrics: ["denim"] }),
+  });
+}
+
+/** "free" heard where a number was expected: understood as 3, with 30 as the other reading. */
+function unsureJackets() {
+  return transcription("make me free western bed and jackets", jacketsParse(JACKETS), {
+    understood_text: JACKETS,
+    alternatives: ["make me 30 western denim jackets"],
+    unsure: [
+      {
+        slot: "quantity",
+        heard: "free",
+        understood: "3",
+        options: [{ label: "30", text: "make me 30 western denim jackets" }],
+      },
+    ],
+    needs_confirmation: true,
+    confirm_prompt: "3 western denim jackets?",
+  });
+}
+
+describe("CommandBar voice, unsure", () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    Reflect.deleteProperty(navigator, "mediaDevices");
+  });
+
+  const record = async (user: ReturnType<typeof setup>["user"]) => {
+    await user.click(screen.getByRole("button", { name: "Record a command" }));
+    await user.click(await screen.findByRole("button", { name: "Stop recording" }));
+  };
+
+  it("asks about an unsure quantity, and one tap on another reading changes what is made", async () => {
+    microphone(stream);
+    const { user, calls } = setup(
+      {
+        "POST /api/voice/process-text": (c) => ({ body: jacketsParse((c.body as { command: string }).command) }),
+        "POST /api/generations": () => ({ status: 201, body: { id: "job-9", status: "queued", quantity: 30 } }),
+      },
+      () => ({ body: unsureJackets() }),
+    );
+    await record(user);
+
+    // The question, prominently, with what was said and what was understood.
+    expect(await screen.findByRole("heading", { name: "3 western denim jackets?" })).toBeTruthy();
+    expect(screen.getByText("make me free western bed and jackets").closest(".understood-row")?.textContent).toContain(
+      "You said",
+    );
+    expect(screen.getByText(JACKETS).closest(".understood-row")?.textContent).toContain("I understood");
+    expect(screen.getByText("Heard: “make me free western bed and jackets”")).toBeTruthy();
+    // The unsure slot, marked, with the value understood (chosen) and the other reading.
+    const slot = screen.getByRole("group", { name: "how many heard “free”" });
+    const options = within(slot).getAllByRole("button");
+    expect(options.map((b) => [b.textContent, b.getAttribute("aria-pressed")])).toEqual([
+      ["3", "true"],
+      ["30", "false"],
+    ]);
+    const quantity = screen.getByRole("spinbutton", { name: "Quantity" }) as HTMLInputElement;
+    expect(quantity.value).toBe("3");
+    expect(document.getElementById(quantity.getAttribute("aria-describedby") ?? "")?.textContent).toContain("not sure");
+    // Understood from the transcription's parse: nothing asked or done yet.
+    expect(calls.filter((c) => c.url === "/api/voice/process-text")).toHaveLength(0);
+    // Rendered without the app's landmarks (region): the bar's own markup is checked.
+    const audit = await axe.run(document.body, {
+      rules: { "color-contrast": { enabled: false }, region: { enabled: false } },
+    });
+    expect(audit.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(" ")}`)).toEqual([]);
+
+    await user.click(within(slot).getByRole("button", { name: "30" }));
+    expect(((await screen.findByRole("spinbutton", { name: "Quantity" })) as HTMLInputElement).value).toBe("30");
+    expect(calls.filter((c) => c.url === "/api/voice/process-text").map((c) => c.body)).toEqual([
+      { command: "make me 30 western denim jackets", dry_run: true },
+    ]);
+    const again = screen.getByRole("group", { name: "how many heard “free”" });
+    expect(within(again).getByRole("button", { name: "30" }).getAttribute("aria-pressed")).toBe("true");
+    // The focus stays where it was, so the keyboard can go on from there.
+    expect(document.activeElement).toBe(within(again).getByRole("button", { name: "30" }));
+    // A reading picked is no longer marked as unsure.
+    expect(screen.getByRole("spinbutton", { name: "Quantity" }).getAttribute("aria-describedby")).toBeNull();
+    expect((screen.getByRole("textbox", { name: "Command" }) as HTMLInputElement).value).toBe(
+      "make me 30 western denim jackets",
+    );
+
+    await user.click(screen.getByRole("button", { name: "Generate" }));
+    await waitFor(() => expect(calls.some((c) => c.url === "/api/generations")).toBe(true));
+    expect(calls.find((c) => c.url === "/api/generations")!.body).toMatchObject({
+      quantity: 30,
+      spec: { quantity: 30, garment_type: "jacket", fabrics: ["denim"] },
+    });
+    // The raw transcript was never sent anywhere.
+    expect(JSON.stringify(calls.map((c) => c.body))).not.toContain("bed and");
+  });
+
+  it("goes back to what it understood from the keyboard", async () => {
+    microphone(stream);
+    const { user, calls } = setup(
+      { "POST /api/voice/process-text": (c) => ({ body: jacketsParse((c.body as { command: string }).command) }) },
+      () => ({ body: unsureJackets() }),
+    );
+    await record(user);
+    const slot = await screen.findByRole("group", { name: "how many heard “free”" });
+    within(slot).getByRole("button", { name: "30" }).focus();
+    await user.keyboard("{Enter}");
+    await waitFor(() =>
+      expect((screen.getByRole("spinbutton", { name: "Quantity" }) as HTMLInputElement).value).toBe("30"),
+    );
+    await user.keyboard("{Shift>}{Tab}{/Shift}");
+    expect(document.activeElement?.textContent).toBe("3");
+    await user.keyboard(" ");
+    await waitFor(() =>
+      expect((screen.getByRole("spinbutton", { name: "Quantity" }) as HTMLInputElement).value).toBe("3"),
+    );
+    expect(calls.filter((c) => c.url === "/api/voice/process-text").map((c) => c.body)).toEqual([
+      { command: "make me 30 western denim jackets", dry_run: true },
+      { command: JACKETS, dry_run: true },
+    ]);
+  });
+
+  it("does what was understood, not the transcript, when it is sure", async () => {
+    microphone(stream);
+    const heard = "add these to my some a collection";
+    const understood = "add these to my summer collection";
+    const { user, calls } = setup(
+      parsedAs({ intent: "collection_add", reply: "Added 3 designs to “Summer”." }),
+      () => ({
+        body: transcription(heard, commandResult({ intent: "collection_add", reply: "Adding to “Summer”." }), {
+          understood_text: understood,
+        }),
+      }),
+    );
+    await record(user);
+    expect(await screen.findByText("Added 3 designs to “Summer”.")).toBeTruthy();
+    expect(calls.filter((c) => c.url === "/api/voice/process-text").map((c) => c.body)).toEqual([
+      { command: understood },
+    ]);
+  });
+
+  it("waits for Do it when unsure of anything but a generation, and does the reading picked", async () => {
+    microphone(stream);
+    const heard = "add these to my so normal collection";
+    const understood = "add these to my summer collection";
+    const sonoma = "add these to my sonoma collection";
+    const { user, calls } = setup(
+      {
+        "POST /api/voice/process-text": (c) => {
+          const body = c.body as { command: string; dry_run?: boolean };
+          const name = body.command.includes("sonoma") ? "Sonoma" : "Summer";
+          return {
+            body: commandResult({
+              intent: "collection_add",
+              reply: body.dry_run ? `Adding them to “${name}”.` : `Added 3 designs to “${name}”.`,
+            }),
+          };
+        },
+      },
+      () => ({
+        body: transcription(heard, commandResult({ intent: "collection_add", reply: "Adding them to “Summer”." }), {
+          understood_text: understood,
+          unsure: [
+            {
+              slot: "collection_name",
+              heard: "so normal",
+              understood: "Summer",
+              options: [{ label: "Sonoma", text: sonoma }],
+            },
+          ],
+          needs_confirmation: true,
+          confirm_prompt: "Add them to “Summer”?",
+        }),
+      }),
+    );
+    await record(user);
+    expect(await screen.findByRole("heading", { name: "Add them to “Summer”?" })).toBeTruthy();
+    expect(screen.getByText("Adding them to “Summer”.")).toBeTruthy();
+    // Nothing done before the designer says so.
+    expect(calls.filter((c) => c.url === "/api/voice/process-text")).toHaveLength(0);
+
+    const slot = screen.getByRole("group", { name: "collection heard “so normal”" });
+    await user.click(within(slot).getByRole("button", { name: "Sonoma" }));
+    expect(await screen.findByText("Adding them to “Sonoma”.")).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Do it" }));
+    expect(await screen.findByText("Added 3 designs to “Sonoma”.")).toBeTruthy();
+    expect(calls.filter((c) => c.url === "/api/voice/process-text").map((c) => c.body)).toEqual([
+      { command: sonoma, dry_run: true },
+      { command: sonoma },
+    ]);
+    // Done: the question goes with it.
+    expect(screen.queryByRole("heading", { name: "Add them to “Summer”?" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Do it" })).toBeNull();
+  });
+
+  it("Do it carries out the command as understood when no other reading is picked", async () => {
+    microphone(stream);
+    const understood = "add these to my summer collection";
+    const { user, calls } = setup(
+      parsedAs({ intent: "collection_add", reply: "Added 3 designs to “Summer”." }),
+      () => ({
+        body: transcription(
+          "add these to my so normal collection",
+          commandResult({ intent: "collection_add", reply: "Adding them to “Summer”." }),
+          {
+            understood_text: understood,
+            unsure: [{ slot: "collection_name", heard: "so normal", understood: "Summer", options: [] }],
+            needs_confirmation: true,
+            confirm_prompt: null,
+          },
+        ),
+      }),
+    );
+    await record(user);
+    // Without a question from the server, the bar asks one.
+    expect(await screen.findByRole("heading", { name: `Did you mean “${understood}”?` })).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Do it" }));
+    expect(await screen.findByText("Added 3 designs to “Summer”.")).toBeTruthy();
+    expect(calls.filter((c) => c.url === "/api/voice/process-text").map((c) => c.body)).toEqual([
+      { command: understood },
+    ]);
+  });
+});
+
+// -- partial transcripts over the live socket --------------------------------------------------
+
+/** The server's end of the live socket, as far as streaming speech goes. */
+class FakeSocket implements VoiceSocket {
+  sent: { event: string; data: unknown }[] = [];
+  private listeners = new Set<(partial: VoicePartial) => void>();
+  constructor(
+    public connected = true,
+    private answer: (data: { mime: string }) => VoiceStartAck | null = () => ({ ok: true, stream_id: "st-1" }),
+  ) {}
+  emit(event: string, data: unknown, ack?: (answer: VoiceStartAck) => void): void {
+    this.sent.push({ event, data });
+    if (event === "voice.start") {
+      const answer = this.answer(data as { mime: string });
+      if (answer) setTimeout(() => ack?.(answer), 0);
+    }
+  }
+  on(_event: "voice.partial", listener: (partial: VoicePartial) => void): void {
+    this.listeners.add(listener);
+  }
+  off(_event: "voice.partial", listener: (partial: VoicePartial) => void): void {
+    this.listeners.delete(listener);
+  }
+  get listening(): number {
+    return this.listeners.size;
+  }
+  partial(partial: VoicePartial): void {
+    act(() => this.listeners.forEach((l) => l(partial)));
+  }
+  events(): string[] {
+    return this.sent.map((s) => s.event);
+  }
+  /** What each voice.chunk carried, as text. */
+  chunks(): string[] {
+    return this.sent
+      .filter((s) => s.event === "voice.chunk")
+      .map((s) => new TextDecoder().decode((s.data as { data: ArrayBuffer }).data));
+  }
+}
+
+describe("CommandBar voice, streamed", () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    Reflect.deleteProperty(navigator, "mediaDevices");
+  });
+
+  it("shows the words as they come, newest first, and still uploads the whole recording", async () => {
+    microphone(stream);
+    const socket = new FakeSocket();
+    const { user, uploads } = setup({ ...parsedAs() }, () => ({ body: transcription("make me three western") }), socket);
+    await user.click(screen.getByRole("button", { name: "Record a command" }));
+    await screen.findByRole("button", { name: "Stop recording" });
+    const recorder = FakeRecorder.instances[0];
+    expect(recorder.timeslice).toBe(400);
+    expect(socket.sent[0]).toEqual({ event: "voice.start", data: { mime: "audio/webm;codecs=opus" } });
+
+    // Chunks recorded before the server answered wait for its stream id, in order.
+    recorder.chunk("first-");
+    recorder.chunk("second-");
+    await waitFor(() => expect(socket.chunks()).toEqual(["first-", "second-"]));
+    expect(socket.sent.filter((s) => s.event === "voice.chunk").map((s) => (s.data as { stream_id: string }).stream_id)).toEqual([
+      "st-1",
+      "st-1",
+    ]);
+
+    expect(screen.getByText("Say your command, then press stop.")).toBeTruthy();
+    socket.partial({ stream_id: "st-1", text: "make me", seq: 1 });
+    expect(screen.getByText("make me")).toBeTruthy();
+    socket.partial({ stream_id: "st-1", text: "make me three western", seq: 3 });
+    const words = screen.getByText("make me three western");
+    expect(words.closest("[aria-live=polite]")).toBeTruthy();
+    expect(screen.getByText(/Listening…/)).toBeTruthy();
+    // An older transcript arriving late, and another stream's, are ignored.
+    socket.partial({ stream_id: "st-1", text: "make me tree", seq: 2 });
+    socket.partial({ stream_id: "st-other", text: "something else", seq: 9 });
+    expect(screen.getByText("make me three western")).toBeTruthy();
+    expect(screen.queryByText("make me tree")).toBeNull();
+    expect(screen.queryByText("something else")).toBeNull();
+
+    await user.click(screen.getByRole("button", { name: "Stop recording" }));
+    expect(await screen.findByText("Heard: “make me three western”")).toBeTruthy();
+    // The last chunk, then voice.stop; the socket no longer listens for this recording.
+    await waitFor(() => expect(socket.events().at(-1)).toBe("voice.stop"));
+    expect(socket.chunks()).toEqual(["first-", "second-", "OggS-opus-bytes"]);
+    expect(socket.sent.at(-1)!.data).toEqual({ stream_id: "st-1" });
+    expect(socket.listening).toBe(0);
+    // The upload is the whole recording: the chunks together.
+    expect(await (uploads[0].form.get("audio") as File).text()).toBe("first-second-OggS-opus-bytes");
+    expect(screen.queryByText(/Listening…/)).toBeNull();
+  });
+
+  it.each([
+    ["not connected", new FakeSocket(false)],
+    ["refused by the server", new FakeSocket(true, () => ({ ok: false, error: { code: "busy", message: "no" } }))],
+  ])("records and uploads exactly as before when the socket is %s", async (_why, socket) => {
+    microphone(stream);
+    const { user, uploads } = setup({ ...parsedAs() }, () => ({ body: transcription("make me 4 dresses") }), socket);
+    await user.click(screen.getByRole("button", { name: "Record a command" }));
+    await screen.findByRole("button", { name: "Stop recording" });
+    const recorder = FakeRecorder.instances[0];
+    if (socket.connected) {
+      // Asked; the refusal arrives, and then no chunk is sent.
+      await waitFor(() => expect(socket.events()).toEqual(["voice.start"]));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      recorder.chunk("first-");
+    } else {
+      expect(recorder.timeslice).toBeUndefined();
+    }
+    socket.partial({ stream_id: "st-1", text: "make me", seq: 1 });
+    expect(screen.queryByText("make me")).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Stop recording" }));
+    expect(await screen.findByText("Heard: “make me 4 dresses”")).toBeTruthy();
+    expect(socket.events()).toEqual(socket.connected ? ["voice.start"] : []);
+    expect(uploads).toHaveLength(1);
+    expect(await (uploads[0].form.get("audio") as File).text()).toBe(
+      socket.connected ? "first-OggS-opus-bytes" : "OggS-opus-bytes",
+    );
   });
 });

@@ -21,7 +21,11 @@ import {
   NOTHING_HEARD,
   transcribe,
   VoiceRecorder,
+  VoiceStream,
   type SpokenParse,
+  type Transcription,
+  type UnsureSlot,
+  type VoiceSocket,
 } from "../api/voice";
 import { useApi } from "../auth/AuthContext";
 import { showPath } from "../gallery/filters";
@@ -42,13 +46,18 @@ import {
 import { micros, price, usd } from "../api/money";
 import { useDebounced } from "./useDebounced";
 import { chipText, specChips, summary, withChipValue, withoutChip, type Chip } from "./spec";
+import { isUnsureChip, VoiceDoubt } from "./VoiceDoubt";
 import "../gallery/gallery.css";
 
 const DRAFT = "designer-bff.command-draft";
 const MAX_QUANTITY = 100;
 
 type Proposal = {
+  /** What the designer said: typed, or the transcript as heard. */
   said: string;
+  /** The command as understood (spoken: misheard words corrected, or the reading the
+   *  designer picked). */
+  command: string;
   spec: GarmentSpec;
   quantity: number;
   commandId: string | null;
@@ -58,18 +67,37 @@ type Proposal = {
 };
 type Outcome = { tone: "ok" | "unavailable" | "error"; text: string };
 
+/** A spoken command, from its transcription. */
+type Heard = {
+  transcript: string;
+  /** What the server understood (misheard words corrected): what is acted on. */
+  understood: string;
+  /** Set while the server was unsure of some words: nothing is done before the designer
+   *  confirms (or picks another reading). */
+  doubt: { prompt: string | null; unsure: UnsureSlot[] } | null;
+};
+
+/** A spoken command other than a generation, waiting to be confirmed ("Do it"). */
+type Pending = { command: string; reply: string };
+
 type Bar = {
   text: string;
   setText(text: string): void;
   busy: boolean;
   proposal: Proposal | null;
   outcome: Outcome | null;
-  /** The transcript of the last spoken command, while its answer is shown. */
-  heard: string | null;
+  /** The last spoken command, while its answer is shown. */
+  heard: Heard | null;
+  /** A spoken command the server was unsure of, other than a generation. */
+  pending: Pending | null;
   run(command: string): Promise<void>;
-  /** A spoken command, transcribed (and understood, when the server said how): from here
-   *  on exactly like a typed one. */
-  hear(transcript: string, parse: SpokenParse | null): Promise<void>;
+  /** A spoken command, transcribed: its understood text is then handled like a typed
+   *  command, except that nothing is done at once while the server is unsure of it. */
+  hear(transcription: Transcription): Promise<void>;
+  /** Another reading of the spoken command (an unsure slot's option): understood afresh. */
+  choose(command: string): Promise<void>;
+  /** Carry out the pending command. */
+  accept(): Promise<void>;
   removeChip(key: string): void;
   /** Another value of the same attribute for one chip ("red" -> "navy"). */
   changeChip(key: string, value: string): void;
@@ -99,7 +127,8 @@ export function CommandBarProvider({ children }: { children: ReactNode }) {
   const [busy, setBusy] = useState(false);
   const [proposal, setProposal] = useState<Proposal | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
-  const [heard, setHeard] = useState<string | null>(null);
+  const [heard, setHeard] = useState<Heard | null>(null);
+  const [pending, setPending] = useState<Pending | null>(null);
 
   const setText = useCallback((value: string) => {
     setTextState(value);
@@ -143,21 +172,10 @@ export function CommandBarProvider({ children }: { children: ReactNode }) {
     [api, queryClient],
   );
 
-  /** What to do with a command once understood: confirm a generation, say why not, or
-   *  carry out anything else at once. */
-  const handle = useCallback(
-    async (said: string, parsed: SpokenParse & { command_id?: string | null }) => {
-      if (parsed.intent === "generate" && !parsed.error) {
-        const quantity = Math.min(parsed.spec.quantity ?? 1, MAX_QUANTITY);
-        setProposal({ said, spec: parsed.spec, quantity, commandId: parsed.command_id ?? null, provider: null });
-        return;
-      }
-      if (parsed.error) {
-        say(parsed);
-        return;
-      }
-      // Anything else acts at once.
-      const result = await api.json<CommandResult>("/api/voice/process-text", { body: { command: said } });
+  /** Carry out a command (anything but a generation, which is confirmed first). */
+  const act = useCallback(
+    async (command: string) => {
+      const result = await api.json<CommandResult>("/api/voice/process-text", { body: { command } });
       say(result);
       setText("");
       void queryClient.invalidateQueries({ queryKey: ["history"] });
@@ -168,24 +186,54 @@ export function CommandBarProvider({ children }: { children: ReactNode }) {
     [api, navigate, queryClient, say, setText, showTarget],
   );
 
-  /** Understand a command (typed, or the transcript of a spoken one) and handle it. The
-   *  parse of a spoken command may come with its transcript; otherwise a dry run asks. */
+  /** What to do with a command once understood: confirm a generation, say why not, wait
+   *  for the designer when the words were uncertain, or carry out anything else at once. */
+  const handle = useCallback(
+    async (command: string, parsed: SpokenParse & { command_id?: string | null }, spoken: Heard | null) => {
+      if (parsed.intent === "generate" && !parsed.error) {
+        const quantity = Math.min(parsed.spec.quantity ?? 1, MAX_QUANTITY);
+        setProposal({
+          said: spoken?.transcript ?? command,
+          command,
+          spec: parsed.spec,
+          quantity,
+          commandId: parsed.command_id ?? null,
+          provider: null,
+        });
+        return;
+      }
+      if (parsed.error) {
+        say(parsed);
+        return;
+      }
+      if (spoken?.doubt) {
+        setPending({ command, reply: parsed.reply });
+        return;
+      }
+      await act(command);
+    },
+    [act, say],
+  );
+
+  /** Understand a command (typed, or as a spoken one was understood) and handle it. The
+   *  parse of a spoken command may come with its transcription; otherwise a dry run asks. */
   const understand = useCallback(
-    async (command: string, spoken: boolean, parse: SpokenParse | null = null) => {
+    async (command: string, spoken: Heard | null, parse: SpokenParse | null = null) => {
       const said = command.trim();
       if (!said) return;
       setText(said);
-      setHeard(spoken ? said : null);
+      setHeard(spoken);
       setBusy(true);
       setOutcome(null);
       setProposal(null);
+      setPending(null);
       try {
         const parsed =
           parse ??
           (await api.json<CommandResult>("/api/voice/process-text", {
             body: { command: said, dry_run: true },
           }));
-        await handle(said, parsed);
+        await handle(said, parsed, spoken);
       } catch (err) {
         setOutcome({ tone: "error", text: describeError(err) });
       } finally {
@@ -195,11 +243,34 @@ export function CommandBarProvider({ children }: { children: ReactNode }) {
     [api, handle, setText],
   );
 
-  const run = useCallback((command: string) => understand(command, false), [understand]);
+  const run = useCallback((command: string) => understand(command, null), [understand]);
   const hear = useCallback(
-    (transcript: string, parse: SpokenParse | null) => understand(transcript, true, parse),
+    (t: Transcription) => {
+      // The corrected command, never the raw transcript (an older server sends none).
+      const understood = t.understood_text?.trim() || t.transcript.trim();
+      const doubt = t.needs_confirmation ? { prompt: t.confirm_prompt, unsure: t.unsure ?? [] } : null;
+      return understand(understood, { transcript: t.transcript.trim(), understood, doubt }, t.parse);
+    },
     [understand],
   );
+  // The reading keeps what was heard (and the doubt, so the designer may pick again).
+  const choose = useCallback((command: string) => understand(command, heard), [understand, heard]);
+
+  const accept = useCallback(async () => {
+    if (!pending) return;
+    setBusy(true);
+    setOutcome(null);
+    try {
+      await act(pending.command);
+      setPending(null);
+      // Done: no more readings to pick (what was heard stays shown).
+      setHeard((h) => (h ? { ...h, doubt: null } : h));
+    } catch (err) {
+      setOutcome({ tone: "error", text: describeError(err) });
+    } finally {
+      setBusy(false);
+    }
+  }, [act, pending]);
 
   const generate = useCallback(async (routing: Routing) => {
     if (!proposal) return;
@@ -241,8 +312,11 @@ export function CommandBarProvider({ children }: { children: ReactNode }) {
       proposal,
       outcome,
       heard,
+      pending,
       run,
       hear,
+      choose,
+      accept,
       generate,
       removeChip: (key) =>
         edit((p) => {
@@ -258,11 +332,12 @@ export function CommandBarProvider({ children }: { children: ReactNode }) {
       setProvider: (choice) => edit((p) => ({ ...p, provider: choice })),
       dismiss: () => {
         setProposal(null);
+        setPending(null);
         setOutcome(null);
         setHeard(null);
       },
     }),
-    [text, setText, busy, proposal, outcome, heard, run, hear, generate, edit],
+    [text, setText, busy, proposal, outcome, heard, pending, run, hear, choose, accept, generate, edit],
   );
   return <BarContext.Provider value={value}>{children}</BarContext.Provider>;
 }
@@ -276,19 +351,23 @@ export function useCommandBar(): Bar {
 type Voice =
   | { phase: "idle" }
   | { phase: "starting" }
-  | { phase: "recording"; since: number }
+  /** `words`: what the server has heard so far, while streaming. */
+  | { phase: "recording"; since: number; words: string }
   | { phase: "sending" }
   | { phase: "error"; text: string };
 
-/** The microphone: record, stop, transcribe, then hand the words to the command bar. */
-function useVoice(api: Api, hear: Bar["hear"]) {
+/** The microphone: record (streaming it for the words so far, when the live socket is
+ *  connected), stop, transcribe, then hand the words to the command bar. */
+function useVoice(api: Api, hear: Bar["hear"], socket: VoiceSocket | null | undefined) {
   const [voice, setVoice] = useState<Voice>({ phase: "idle" });
   const recorder = useRef<VoiceRecorder | null>(null);
+  const streaming = useRef<VoiceStream | null>(null);
   const sending = useRef<AbortController | null>(null);
 
   useEffect(
     () => () => {
       recorder.current?.cancel();
+      streaming.current?.close();
       sending.current?.abort();
     },
     [],
@@ -298,11 +377,15 @@ function useVoice(api: Api, hear: Bar["hear"]) {
     const current = recorder.current;
     if (!current) return;
     recorder.current = null;
+    const words = streaming.current;
+    streaming.current = null;
     setVoice({ phase: "sending" });
     const controller = new AbortController();
     sending.current = controller;
     try {
       const audio = await current.stop();
+      // After the recorder's last chunk, which stop() hands over.
+      words?.close();
       if (audio.size === 0) {
         setVoice({ phase: "error", text: NOTHING_HEARD });
         return;
@@ -314,8 +397,9 @@ function useVoice(api: Api, hear: Bar["hear"]) {
         return;
       }
       setVoice({ phase: "idle" });
-      await hear(heard.transcript, heard.parse);
+      await hear(heard);
     } catch (error) {
+      words?.close();
       if (!controller.signal.aborted) setVoice({ phase: "error", text: describeVoiceError(error) });
     } finally {
       if (sending.current === controller) sending.current = null;
@@ -325,16 +409,32 @@ function useVoice(api: Api, hear: Bar["hear"]) {
   const start = useCallback(async () => {
     const next = new VoiceRecorder();
     recorder.current = next;
+    // Best effort: without a connected socket the recording is exactly as before.
+    const words = socket?.connected
+      ? new VoiceStream(socket, (text) => {
+          if (streaming.current !== words) return;
+          setVoice((v) => (v.phase === "recording" ? { ...v, words: text } : v));
+        })
+      : null;
+    streaming.current?.close();
+    streaming.current = words;
     setVoice({ phase: "starting" });
     try {
-      await next.start();
-      if (recorder.current !== next) return next.cancel(); // stopped while asking
-      setVoice({ phase: "recording", since: Date.now() });
+      await next.start(words ? (chunk) => words.send(chunk) : undefined);
+      if (recorder.current !== next) {
+        // Stopped while asking.
+        words?.close();
+        return next.cancel();
+      }
+      setVoice({ phase: "recording", since: Date.now(), words: "" });
+      words?.open(next.mimeType);
     } catch (error) {
+      words?.close();
+      if (streaming.current === words) streaming.current = null;
       recorder.current = null;
       setVoice({ phase: "error", text: describeVoiceError(error) });
     }
-  }, []);
+  }, [socket]);
 
   // Stop on its own before the server's limit.
   const recording = voice.phase === "recording";
@@ -347,6 +447,8 @@ function useVoice(api: Api, hear: Bar["hear"]) {
   const cancel = useCallback(() => {
     recorder.current?.cancel();
     recorder.current = null;
+    streaming.current?.close();
+    streaming.current = null;
     setVoice({ phase: "idle" });
   }, []);
 
@@ -362,7 +464,8 @@ function Elapsed({ since }: { since: number }) {
   }, []);
   const seconds = Math.max(0, Math.floor((now - since) / 1000));
   return (
-    <span className="elapsed">
+    // Not announced every second inside the live region around it.
+    <span className="elapsed" aria-live="off">
       {Math.floor(seconds / 60)}:{String(seconds % 60).padStart(2, "0")}
     </span>
   );
@@ -388,10 +491,11 @@ function StopIcon() {
 export function CommandBar() {
   const bar = useCommandBar();
   const api = useApi();
+  const live = useLive();
   const inputId = useId();
   const input = useRef<HTMLInputElement>(null);
   const [micAvailable] = useState(canRecord);
-  const { voice, start, stop, cancel, clear } = useVoice(api, bar.hear);
+  const { voice, start, stop, cancel, clear } = useVoice(api, bar.hear, live.socket);
   const recording = voice.phase === "recording";
   const listening = recording || voice.phase === "starting";
 
@@ -444,7 +548,11 @@ export function CommandBar() {
             <span>
               Listening… <Elapsed since={voice.since} />
             </span>
-            <span className="muted">Say your command, then press stop.</span>
+            {voice.words ? (
+              <span className="partial-words">{voice.words}</span>
+            ) : (
+              <span className="muted">Say your command, then press stop.</span>
+            )}
             <button type="button" className="link-button" onClick={cancel}>
               Cancel
             </button>
@@ -453,7 +561,7 @@ export function CommandBar() {
         {voice.phase === "sending" && <div className="voice-state muted">Sending what you said…</div>}
         {bar.heard && voice.phase === "idle" && (
           <div className="voice-state">
-            <span className="heard">Heard: “{bar.heard}”</span>
+            <span className="heard">Heard: “{bar.heard.transcript}”</span>
           </div>
         )}
       </div>
@@ -466,7 +574,21 @@ export function CommandBar() {
         </div>
       )}
       <div aria-live="polite">
+        {/* Apart from the panels below, which are replaced when a reading is picked: the
+            focus stays on the option pressed. Shown also when the reading understood
+            failed, so another may be picked. */}
+        {bar.heard?.doubt && (
+          <VoiceDoubt
+            prompt={bar.heard.doubt.prompt}
+            unsure={bar.heard.doubt.unsure}
+            understood={bar.heard.understood}
+            current={bar.proposal?.command ?? bar.pending?.command ?? bar.text}
+            busy={bar.busy}
+            onChoose={(command) => void bar.choose(command)}
+          />
+        )}
         {bar.proposal && <Understood />}
+        {bar.pending && <PendingCommand />}
         {bar.outcome && !bar.proposal && (
           <div className={`outcome ${bar.outcome.tone}`} role={bar.outcome.tone === "error" ? "alert" : "status"}>
             {bar.outcome.tone === "unavailable" && <span className="badge">Not available yet</span>}
@@ -504,10 +626,58 @@ function ChipValue({ chip }: { chip: Chip }) {
   );
 }
 
+/** "You said" and, when the server corrected what it heard, the command it understood. */
+function SaidRows({ said, command }: { said: string; command: string }) {
+  return (
+    <>
+      <div className="understood-row">
+        <span className="eyebrow">You said</span>
+        <q className="said">{said}</q>
+      </div>
+      {command !== said && (
+        <div className="understood-row">
+          <span className="eyebrow">I understood</span>
+          <q className="said understood-text">{command}</q>
+        </div>
+      )}
+    </>
+  );
+}
+
+/** A spoken command other than a generation that the server was unsure of: done only when
+ *  the designer says so. */
+function PendingCommand() {
+  const bar = useCommandBar();
+  const pending = bar.pending!;
+  const headingId = useId();
+  return (
+    <section className="understood" aria-labelledby={headingId}>
+      <h2 id={headingId} className="visually-hidden">
+        Confirm the command
+      </h2>
+      <SaidRows said={bar.heard?.transcript ?? pending.command} command={pending.command} />
+      {pending.reply && <p className="muted">{pending.reply}</p>}
+      <div className="understood-actions">
+        <div className="spacer" />
+        <button type="button" className="button secondary" onClick={bar.dismiss}>
+          Not now
+        </button>
+        <button type="button" className="button primary" onClick={() => void bar.accept()} disabled={bar.busy}>
+          {bar.busy ? "Working…" : "Do it"}
+        </button>
+      </div>
+    </section>
+  );
+}
+
 function Understood() {
   const bar = useCommandBar();
   const proposal = bar.proposal!;
   const chips = specChips(proposal.spec);
+  // The slots the server was unsure of, while the command is the one it understood.
+  const unsure = bar.heard?.doubt && proposal.command === bar.heard.understood ? bar.heard.doubt.unsure : [];
+  const quantityUnsure = unsure.some((u) => u.slot === "quantity");
+  const unsureQuantityId = useId();
   const quantityId = useId();
   const headingId = useId();
   // What is typed, which may be empty for a moment; the proposal keeps the last valid count.
@@ -533,17 +703,18 @@ function Understood() {
       <h2 id={headingId} className="visually-hidden">
         Confirm the generation
       </h2>
+      <SaidRows said={proposal.said} command={proposal.command} />
       <div className="understood-row">
-        <span className="eyebrow">You said</span>
-        <q className="said">{proposal.said}</q>
-      </div>
-      <div className="understood-row">
-        <span className="eyebrow">I understood</span>
+        <span className="eyebrow">{proposal.command === proposal.said ? "I understood" : "Details"}</span>
         <ul className="chips" aria-label="Understood details">
           {chips.map((chip) => (
-            <li key={chip.key} className={`chip${chip.exclude ? " exclude" : ""}`}>
+            <li
+              key={chip.key}
+              className={`chip${chip.exclude ? " exclude" : ""}${isUnsureChip(chip, unsure) ? " unsure" : ""}`}
+            >
               <span className="chip-kind">{chip.label}</span>
               <ChipValue chip={chip} />
+              {isUnsureChip(chip, unsure) && <UnsureMark />}
               <button
                 type="button"
                 className="chip-remove"
@@ -558,7 +729,7 @@ function Understood() {
         </ul>
       </div>
       <div className="understood-actions">
-        <label htmlFor={quantityId} className="quantity">
+        <label htmlFor={quantityId} className={`quantity${quantityUnsure ? " unsure" : ""}`}>
           <span>Quantity</span>
           <input
             id={quantityId}
@@ -567,6 +738,7 @@ function Understood() {
             max={MAX_QUANTITY}
             value={draft}
             aria-invalid={!valid}
+            aria-describedby={quantityUnsure ? unsureQuantityId : undefined}
             onChange={(e) => {
               setDraft(e.target.value);
               const n = Number(e.target.value);
@@ -575,6 +747,7 @@ function Understood() {
             onBlur={() => setDraft(String(proposal.quantity))}
           />
         </label>
+        {quantityUnsure && <UnsureMark id={unsureQuantityId} />}
         {!valid && <span className="hint">From 1 to {MAX_QUANTITY}.</span>}
         <label htmlFor={providerId} className="quantity provider-pick">
           <span>Provider</span>
@@ -623,6 +796,16 @@ function Understood() {
 }
 
 const ESTIMATE_DELAY_MS = 350;
+
+/** Marks a value the server was not sure it heard right. */
+function UnsureMark({ id }: { id?: string }) {
+  return (
+    <span id={id} className="unsure-mark" title="Not sure I heard this right">
+      <span aria-hidden="true">?</span>
+      <span className="visually-hidden">not sure I heard this right</span>
+    </span>
+  );
+}
 
 /** "replicate — $0.003 per design (your default)". */
 function providerOption(p: Provider, defaults: ProviderDefaults | undefined): string {

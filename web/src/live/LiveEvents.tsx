@@ -2,6 +2,7 @@ import { createContext, useContext, useEffect, useMemo, useState, type ReactNode
 import { io, type Socket } from "socket.io-client";
 import { useQueryClient, type InfiniteData } from "@tanstack/react-query";
 import type { Api } from "../api/client";
+import type { VoiceSocket } from "../api/voice";
 import type { GalleryItem, ImageCreated, Page } from "../api/types";
 import { galleryKey } from "../gallery/queries";
 import { spendingChanged } from "../api/costs";
@@ -51,6 +52,9 @@ export type Live = {
   dismiss(id: string): void;
   /** Stop the designs of a job not yet made (those made stay); rejects with the API's error. */
   cancel(id: string): Promise<void>;
+  /** The connection, for streaming speech (partial transcripts); null before it is opened,
+   *  absent where there is none. Its `connected` says whether it can be used now. */
+  socket?: VoiceSocket | null;
 };
 
 export const LiveContext = createContext<Live | null>(null);
@@ -80,6 +84,7 @@ export function LiveProvider({ api, children }: { api: Api; children: ReactNode 
   const queryClient = useQueryClient();
   const [connected, setConnected] = useState(false);
   const [jobs, setJobs] = useState<JobState[]>([]);
+  const [voiceSocket, setVoiceSocket] = useState<VoiceSocket | null>(null);
 
   useEffect(() => {
     const socket: Socket = io({
@@ -87,6 +92,7 @@ export function LiveProvider({ api, children }: { api: Api; children: ReactNode 
       // A function, so every reconnection sends the current (perhaps refreshed) token.
       auth: (cb) => cb({ token: api.accessToken }),
     });
+    setVoiceSocket(socket);
     const patch = (id: string, change: Partial<JobState>) =>
       setJobs((all) => {
         const known = all.some((j) => j.id === id);
@@ -186,6 +192,7 @@ export function LiveProvider({ api, children }: { api: Api; children: ReactNode 
       if (refreshTimer !== null) clearTimeout(refreshTimer);
       socket.removeAllListeners();
       socket.disconnect();
+      setVoiceSocket(null);
     };
   }, [api, queryClient]);
 
@@ -205,8 +212,9 @@ export function LiveProvider({ api, children }: { api: Api; children: ReactNode 
         // The job.cancelled event says so too; the answer is enough when events lag.
         setJobs((all) => all.map((j) => (j.id === id ? { ...j, status: job.status } : j)));
       },
+      socket: voiceSocket,
     }),
-    [api, connected, jobs],
+    [api, connected, jobs, voiceSocket],
   );
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }

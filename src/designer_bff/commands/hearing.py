@@ -1,0 +1,555 @@
+"""Understanding speech: from a recogniser's readings to the command the designer said.
+
+A small recogniser mishears our vocabulary ("make me free western bed and jackets").
+This module proposes what each misheard stretch may have been, only where a command's
+slot expects a value there (a quantity after "make me", a fabric or colour in a garment
+phrase, one of the designer's collections after "add ... to"), never inside free text
+such as a new collection's name. Each proposal becomes a whole candidate command; the
+candidates are then weighed by how the audio supports them (when the recogniser can
+score text against the audio) and by how well they parse. A slot whose reading won by
+a small margin is reported as unsure, so the designer confirms it instead of the
+service acting on a guess.
+
+Pure: no I/O, no speech model; the acoustic scores arrive as plain numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from designer_bff.commands.parser import ParseResult, parse_command
+from designer_bff.commands.phonetics import phrase_key
+from designer_bff.garments.spec import ATTRIBUTE_FIELDS
+from designer_bff.garments.taxonomy import TAXONOMY_PATH, get_taxonomy, normalize_phrase, pluralize
+
+QUANTITY = "quantity"
+COLLECTION = "collection_name"
+COMMAND = "command"
+
+NUMBER_WORDS: tuple[str, ...] = (
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "a dozen",
+)  # fmt: skip
+
+# Words a recogniser writes for a spoken number. Sound alone cannot tell "for" from
+# "four": these apply only where a count fits (`_count_position`).
+NUMBER_HOMOPHONES: dict[str, str] = {
+    "free": "three", "tree": "three", "through": "three", "for": "four", "fore": "four",
+    "far": "four", "to": "two", "too": "two", "ate": "eight", "won": "one", "sick": "six",
+    "sex": "six", "sticks": "six", "tin": "ten", "then": "ten", "fife": "five", "nein": "nine",
+    "fine": "five", "heaven": "seven", "twelfth": "twelve", "fifth": "five", "sixth": "six",
+    "fourth": "four", "fifteenth": "fifteen", "tenth": "ten", "eighth": "eight",
+}  # fmt: skip
+
+# The words commands are made of besides fashion terms: the parser's cues for intents,
+# references and times. Spoken, they are misheard like any other word.
+COMMAND_WORDS: tuple[str, ...] = (
+    "make", "generate", "create", "design", "sketch", "draw", "render", "give", "show",
+    "find", "outliers", "outlier", "standouts", "favorites", "favourites", "nightly",
+    "night", "tonight", "every", "collection", "called", "named", "add", "put", "move",
+    "save", "cancel", "stop", "pause", "kill", "bill", "spend", "spent", "cost", "costs",
+    "budget", "last", "batch", "riff", "riffs", "variations", "more", "like", "week",
+    "month", "today", "yesterday", "morning", "evening", "schedule", "help", "couple",
+    "few", "dozen", "another", "these", "those", "this", "them", "it", "ones",
+)  # fmt: skip
+
+# Words that carry no slot value: never proposed as misheard on their own.
+FUNCTION_WORDS = frozenset(
+    """a an the and or but with without in into on of to for from by at as is are be
+    me my us our you your i i'm i'd we it its this that these those them they some any
+    please can could would will just like um uh so then also not no don't do does please
+    let's lets want need have has get got okay ok hey hi up out about all more most very
+    really maybe than what what's how much many over under one ones""".split()
+)
+
+# Where a count may follow: a generation verb, or the start of the command.
+_COUNT_CUES = frozenset(
+    """make me generate create design sketch draw render give do need want
+    another riff us up""".split()
+)
+_NOT_AFTER_COUNT = frozenset("a an the my your this that these those of".split())
+# A collection is named after these (an existing one), or created with these (free text).
+_INTO = frozenset({"to", "into", "in", "onto"})
+_COLLECTION_VERBS = frozenset({"add", "put", "move", "save", "file", "drop", "pop", "stick"})
+_NAMING = frozenset({"called", "named", "titled"})
+_COLLECTION_FILLER = frozenset({"my", "the", "collection", "board", "please", "folder"})
+
+_COMMAND_SET = frozenset(COMMAND_WORDS)
+_WORD = re.compile(r"[A-Za-z0-9'&-]+")
+_STRIP = '.,!?;:"“”()'
+
+# Weights of the choice, in nats of the recogniser's log-probability.
+PARSE_FAILS = 4.0  # a reading the parser cannot understand at all
+PARSE_ERROR = 1.5  # understood, but with an error (a missing garment, ...)
+UNKNOWN_WORD = 4.0  # each word no slot or cue explains
+EDIT_COST = 0.35  # each proposed change, scaled by how different it sounds
+UNSURE_MARGIN = 1.5  # a rival reading within this much makes its slots unsure
+KNOWN_COLLECTION = 3.0
+SOUND_SUPPORT = 1.0  # a correction the audio favours by less than this is a guess
+MAX_CANDIDATES = 24
+# Per word: Whisper's probabilities favour stopping early ("8 summer dresses." for
+# "8 summer dresses, no florals"); a word bonus offsets it.
+WORD_BONUS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    text: str  # as it goes into the command: "three", "denim", "Winter Noir"
+    slot: str  # "quantity", a GarmentSpec family, "collection_name" or "command"
+    key: str
+
+
+class Lexicon:
+    """Terms a slot can hold, indexed by how they sound."""
+
+    def __init__(self, terms: Iterable[Term]) -> None:
+        unique: dict[tuple[str, str], Term] = {}
+        for term in terms:
+            if term.key:
+                unique.setdefault((term.text.lower(), term.slot), term)
+        self.terms: tuple[Term, ...] = tuple(unique.values())
+        self._keys = [t.key for t in self.terms]
+        self.words: frozenset[str] = frozenset(
+            w for t in self.terms for w in t.text.lower().split()
+        )
+
+    def near(
+        self, key: str, slots: frozenset[str] | None, limit: int = 3
+    ) -> list[tuple[Term, float]]:
+        """Terms sounding like `key` (similarity 0..1), best first, from `slots` only."""
+        if not key:
+            return []
+        cutoff = 0.5 if len(key) >= 4 else 0.66
+        found = process.extract(
+            key,
+            self._keys,
+            scorer=Levenshtein.normalized_similarity,
+            score_cutoff=cutoff,
+            limit=limit * 8,
+        )
+        out: list[tuple[Term, float]] = []
+        for _, score, index in found:
+            term = self.terms[index]
+            if slots is not None and term.slot not in slots:
+                continue
+            # A much shorter or longer sound is a different phrase, not a mishearing.
+            if abs(len(term.key) - len(key)) > max(1, len(key) // 2):
+                continue
+            out.append((term, float(score)))
+            if len(out) >= limit:
+                break
+        return out
+
+
+@functools.cache
+def base_lexicon() -> Lexicon:
+    """Every phrase of the taxonomy as written there (values, synonyms, compounds) and
+    the plurals of its nouns, with number and command words."""
+    with TAXONOMY_PATH.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    plural = set(data.get("plural_families") or ())
+    terms: list[Term] = []
+
+    def add(phrase: str, family: str) -> None:
+        text = normalize_phrase(phrase).replace("-", " ")
+        terms.append(Term(text, family, phrase_key(text)))
+        # Not comparatives ("looser") or participles ("ruffled"): nouns only.
+        if family in plural and not re.search(r"(?:s|er|ed)$", text):
+            terms.append(Term(pluralize(text), family, phrase_key(pluralize(text))))
+
+    for family, values in data["families"].items():
+        for value, synonyms in values.items():
+            for phrase in (value, *(synonyms or ())):
+                add(str(phrase), family)
+    for phrase, assignments in (data.get("compounds") or {}).items():
+        add(str(phrase), next(iter(assignments)))
+    terms += [Term(w, QUANTITY, phrase_key(w)) for w in NUMBER_WORDS]
+    terms += [Term(w, COMMAND, phrase_key(w)) for w in COMMAND_WORDS]
+    return Lexicon(terms)
+
+
+def collection_lexicon(names: Iterable[str]) -> Lexicon:
+    return Lexicon(Term(n.strip(), COLLECTION, phrase_key(n)) for n in names if n.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    start: int  # word index in the reading, inclusive
+    end: int  # exclusive
+    heard: str
+    term: Term
+    similarity: float
+
+
+@dataclass
+class Candidate:
+    text: str
+    source: int  # which recogniser reading it came from (0 = the best)
+    edits: tuple[Edit, ...] = ()
+    acoustic: float | None = None
+    parse: ParseResult | None = None
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class UnsureSlot:
+    slot: str
+    heard: str
+    understood: str
+    options: tuple[tuple[str, str], ...]  # (label, whole command text)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "slot": self.slot,
+            "heard": self.heard,
+            "understood": self.understood,
+            "options": [{"label": label, "text": text} for label, text in self.options],
+        }
+
+
+@dataclass
+class Hearing:
+    """What was heard and what is understood from it."""
+
+    transcript: str  # the recogniser's best reading, as it was
+    understood_text: str  # the command chosen
+    alternatives: list[str] = field(default_factory=list)
+    unsure: list[UnsureSlot] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.unsure)
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip(_STRIP) for w in text.split() if w.strip(_STRIP)]
+
+
+def _is_known(word: str, lexicon: Lexicon, extra: Lexicon | None) -> bool:
+    w = word.lower()
+    if w in FUNCTION_WORDS or w in lexicon.words or any(c.isdigit() for c in w):
+        return True
+    if extra is not None and w in extra.words:
+        return True
+    taxonomy = get_taxonomy()
+    return taxonomy.resolve(w) is not None
+
+
+def _count_position(words: Sequence[str], i: int) -> bool:
+    """Whether a count fits at word i: after a generation cue or at the start, and
+    before something it can count (not "for a wedding")."""
+    before = words[i - 1].lower() if i > 0 else ""
+    after = words[i + 1].lower() if i + 1 < len(words) else ""
+    if after in _NOT_AFTER_COUNT:
+        return False
+    if i == 0 and after:
+        return True
+    if before in _COUNT_CUES:
+        return bool(after)
+    # "sleeveless vests in tan suede, 3": a trailing count after a pause.
+    return i == len(words) - 1 and i > 0
+
+
+def _collection_span(words: Sequence[str]) -> tuple[int, int] | None:
+    """The words naming an existing collection ("add the last 3 to Winter Noir")."""
+    lowered = [w.lower() for w in words]
+    if not any(w in _COLLECTION_VERBS for w in lowered):
+        return None
+    for i in range(len(words) - 1, -1, -1):
+        if lowered[i] in _INTO:
+            start = i + 1
+            while start < len(words) and lowered[start] in _COLLECTION_FILLER:
+                start += 1
+            end = len(words)
+            while end > start and lowered[end - 1] in _COLLECTION_FILLER:
+                end -= 1
+            return (start, end) if end > start else None
+    return None
+
+
+def _free_text_start(words: Sequence[str]) -> int:
+    """Index where free text begins (a new collection's name), or len(words)."""
+    for i, w in enumerate(words):
+        if w.lower() in _NAMING:
+            return i + 1
+    return len(words)
+
+
+def propose(reading: str, lexicon: Lexicon, collections: Lexicon | None = None) -> list[Edit]:
+    """Changes to one reading that a slot would expect, best sounding first."""
+    words = _words(reading)
+    edits: list[Edit] = []
+    free_from = _free_text_start(words)
+    coll = _collection_span(words)
+    if coll is not None and collections is not None and collections.terms:
+        start, end = coll
+        heard = " ".join(words[start:end])
+        exact = {t.text.lower() for t in collections.terms}
+        if heard.lower() not in exact:
+            for term, sim in collections.near(phrase_key(heard), None, limit=2):
+                edits.append(Edit(start, end, heard, term, sim))
+            # Spelled close but not said close ("winter ended" -> "Winter Edit").
+            for text, sim, _ in process.extract(
+                heard.lower(), [t.text.lower() for t in collections.terms], limit=2
+            ):
+                if sim >= 70:
+                    term = next(t for t in collections.terms if t.text.lower() == text)
+                    edits.append(Edit(start, end, heard, term, sim / 100))
+    slot_words_end = coll[0] if coll is not None else free_from
+    for i in range(min(len(words), slot_words_end)):
+        w = words[i].lower()
+        if not any(c.isdigit() for c in w) and _count_position(words, i):
+            number = NUMBER_HOMOPHONES.get(w)
+            if number is not None:
+                edits.append(Edit(i, i + 1, words[i], Term(number, QUANTITY, ""), 1.0))
+            for term, sim in lexicon.near(phrase_key(w), frozenset({QUANTITY}), limit=1):
+                if term.text not in (w, number):
+                    edits.append(Edit(i, i + 1, words[i], term, sim))
+        for length in (1, 2, 3):
+            j = i + length
+            if j > slot_words_end:
+                break
+            span = [x.lower() for x in words[i:j]]
+            if all(_is_known(x, lexicon, collections) for x in span):
+                continue
+            if span[0] in FUNCTION_WORDS or (span[-1] in FUNCTION_WORDS and length > 1):
+                continue
+            heard = " ".join(words[i:j])
+            slots = frozenset(ATTRIBUTE_FIELDS) | {COMMAND}
+            for term, sim in lexicon.near(phrase_key(heard), slots, limit=4):
+                edits.append(Edit(i, j, heard, term, sim))
+    # Best sounding first; of equals, the shorter stretch ("tree" -> "three" and "tool"
+    # -> "tulle" rather than "tree tool" -> "fairytale").
+    edits.sort(key=lambda e: -(e.similarity - 0.1 * (e.end - e.start - 1)))
+    return edits
+
+
+def _tokens(text: str) -> list[tuple[str, str, str]]:
+    """(leading punctuation, word, trailing punctuation) per word, as `_words` counts."""
+    out: list[tuple[str, str, str]] = []
+    for raw in text.split():
+        core = raw.strip(_STRIP)
+        if not core:
+            continue
+        lead = raw[: raw.index(core)]
+        out.append((lead, core, raw[len(lead) + len(core) :]))
+    return out
+
+
+def apply_edits(reading: str, edits: Sequence[Edit]) -> str:
+    """The reading with each edit's words replaced, its punctuation kept (a full stop
+    splits a command into sentences for the parser, and the recogniser scores it)."""
+    tokens = _tokens(reading)
+    out: list[str] = []
+    i = 0
+    for edit in sorted(edits, key=lambda e: e.start):
+        out += ["".join(t) for t in tokens[i : edit.start]]
+        out.append(tokens[edit.start][0] + edit.term.text + tokens[edit.end - 1][2])
+        i = edit.end
+    out += ["".join(t) for t in tokens[i:]]
+    return " ".join(out)
+
+
+def _compatible(chosen: Sequence[Edit], edit: Edit) -> bool:
+    return all(edit.end <= e.start or edit.start >= e.end for e in chosen)
+
+
+def candidates(
+    readings: Sequence[str], lexicon: Lexicon, collections: Lexicon | None = None
+) -> list[Candidate]:
+    """The readings themselves, each with its best changes applied together, and the
+    best reading with each change alone."""
+    out: list[Candidate] = []
+    seen: set[str] = set()
+
+    def add(text: str, source: int, edits: tuple[Edit, ...]) -> None:
+        norm = " ".join(_words(text.lower()))
+        if norm and norm not in seen and len(out) < MAX_CANDIDATES:
+            seen.add(norm)
+            out.append(Candidate(text=text.strip(), source=source, edits=edits))
+
+    for index, reading in enumerate(readings):
+        add(reading, index, ())
+    for index, reading in enumerate(readings):
+        edits = propose(reading, lexicon, collections)
+        best: list[Edit] = []
+        for edit in edits:
+            if _compatible(best, edit):
+                best.append(edit)
+        if best:
+            add(apply_edits(reading, best), index, tuple(best))
+        if index == 0:
+            for edit in edits[:12]:
+                add(apply_edits(reading, [edit]), index, (edit,))
+            # The best changes but one: when one change is wrong, the rest still help.
+            if len(best) > 1:
+                for drop in best:
+                    rest = tuple(e for e in best if e is not drop)
+                    add(apply_edits(reading, rest), index, rest)
+    return out
+
+
+def _unknown_words(text: str, lexicon: Lexicon, collections: Lexicon | None) -> int:
+    words = _words(text)
+    free_from = _free_text_start(words)
+    coll = _collection_span(words)
+    end = coll[0] if coll is not None else free_from
+    return sum(
+        1
+        for i, w in enumerate(words[:end])
+        if not _is_known(w, lexicon, collections)
+        # "make me for dresses": a word where a count belongs that only sounds like one
+        or (w.lower() in NUMBER_HOMOPHONES and _count_position(words, i))
+    )
+
+
+def parse_quality(parsed: ParseResult, collections: Lexicon | None = None) -> float:
+    if parsed.intent == "unknown":
+        return -PARSE_FAILS
+    score = -PARSE_ERROR if parsed.error is not None else 0.0
+    name = parsed.target.collection_name
+    if parsed.intent == "collection_add" and name and collections is not None:
+        # Adding to a collection the designer has is far likelier than to a new one.
+        if name.lower() in {t.text.lower() for t in collections.terms}:
+            score += KNOWN_COLLECTION
+    return score
+
+
+def _slot_values(parsed: ParseResult) -> dict[str, str]:
+    data = parsed.to_dict()
+    out: dict[str, str] = {"intent": data["intent"]}
+    spec = data["spec"]
+    for name, values in (spec.get("exclude") or {}).items():
+        if values:
+            out[f"exclude.{name}"] = ", ".join(sorted(str(v) for v in values))
+    for name, value in spec.items():
+        if name == "exclude":
+            continue
+        if isinstance(value, list):
+            if value:
+                out[name] = ", ".join(sorted(str(v) for v in value))
+        elif value is not None:
+            out[name] = str(value)
+    target = data["target"]
+    for name in ("collection_name", "image_ref", "count"):
+        if target.get(name) is not None:
+            out[name] = str(target[name])
+    for key, value in (target.get("filters") or {}).items():
+        out[f"filters.{key}"] = str(value)
+    return out
+
+
+def choose(
+    found: list[Candidate],
+    lexicon: Lexicon,
+    collections: Lexicon | None = None,
+    *,
+    parse: Callable[[str], ParseResult] = parse_command,
+) -> Hearing:
+    """Score every candidate and pick one; flag the slots a close rival reads otherwise."""
+    if not found:
+        return Hearing(transcript="", understood_text="")
+    transcript = found[0].text
+    for cand in found:
+        cand.parse = parse(cand.text)
+        score = parse_quality(cand.parse, collections)
+        score -= UNKNOWN_WORD * _unknown_words(cand.text, lexicon, collections)
+        score -= sum(EDIT_COST * (1.0 + (1.0 - e.similarity) * 4) for e in cand.edits)
+        if cand.acoustic is not None:
+            score += cand.acoustic + WORD_BONUS * len(_words(cand.text))
+        cand.score = score
+    ranked = sorted(found, key=lambda c: -c.score)
+    best = ranked[0]
+    assert best.parse is not None
+    chosen = _slot_values(best.parse)
+    unsure: dict[str, UnsureSlot] = {}
+
+    def flag(rival: Candidate, heard: str) -> None:
+        assert rival.parse is not None
+        theirs = _slot_values(rival.parse)
+        for slot in sorted(set(chosen) | set(theirs)):
+            if slot == "intent" or chosen.get(slot) == theirs.get(slot):
+                continue
+            option = (theirs.get(slot, "none"), rival.text)
+            entry = unsure.get(slot)
+            if entry is None:
+                unsure[slot] = UnsureSlot(slot, heard, chosen.get(slot, "none"), (option,))
+            elif all(o[0] != option[0] for o in entry.options) and len(entry.options) < 3:
+                unsure[slot] = UnsureSlot(
+                    slot, entry.heard, entry.understood, (*entry.options, option)
+                )
+
+    # A correction the sound does not clearly support ("free" -> "three" sound alike;
+    # any correction when the recogniser cannot score text) is a guess: ask.
+    if best.edits:
+        heard_as = next((c for c in found if c.source == best.source and not c.edits), None)
+        if heard_as is not None and heard_as.parse is not None:
+            gain = (
+                None
+                if best.acoustic is None or heard_as.acoustic is None
+                else best.acoustic - heard_as.acoustic
+            )
+            if gain is None or gain < SOUND_SUPPORT:
+                flag(heard_as, ", ".join(e.heard for e in best.edits))
+    # A rival reading nearly as likely that means something else (only when the sound
+    # was weighed: without it, rivals differ by their priors alone).
+    for rival in ranked[1:] if best.acoustic is not None else ():
+        if best.score - rival.score > UNSURE_MARGIN or rival.parse is None:
+            break
+        if rival.parse.intent != "unknown":
+            flag(rival, _heard_for(best, rival) or transcript)
+    alternatives = [c.text for c in ranked[1:4]]
+    return Hearing(
+        transcript=transcript,
+        understood_text=best.text,
+        alternatives=alternatives,
+        unsure=list(unsure.values()),
+        candidates=ranked,
+    )
+
+
+def _heard_for(best: Candidate, rival: Candidate) -> str:
+    edits = best.edits or rival.edits
+    return ", ".join(dict.fromkeys(e.heard for e in edits))
+
+
+def confirm_prompt(parsed: ParseResult) -> str:
+    """The understood command as a question: "3 tulle ball gowns in fuchsia for prom?"."""
+    reply = parsed.reply.strip().rstrip(".")
+    return f"{reply}?" if reply else "Is that right?"
+
+
+class Scorer(Protocol):
+    def score(self, texts: Sequence[str]) -> list[float]: ...
+
+
+def understand(
+    readings: Sequence[str],
+    *,
+    scorer: Scorer | None = None,
+    collections: Iterable[str] = (),
+    parse: Callable[[str], ParseResult] = parse_command,
+) -> Hearing:
+    """The command in a recogniser's readings (best first). Blocking when `scorer` runs
+    a model: call it from a thread."""
+    readings = [r.strip() for r in readings if r and r.strip()]
+    if not readings:
+        return Hearing(transcript="", understood_text="")
+    lexicon = base_lexicon()
+    names = collection_lexicon(collections)
+    found = candidates(readings, lexicon, names)
+    if scorer is not None and len(found) > 1:
+        for cand, value in zip(found, scorer.score([c.text for c in found]), strict=True):
+            cand.acoustic = value
+    hearing = choose(found, lexicon, names, parse=parse)
+    hearing.transcript = readings[0]
+    return hearing

@@ -1,0 +1,137 @@
+"""Understanding speech (commands/hearing.py): misheard slot words are corrected only
+where a slot expects them, corrections without support from the sound are asked about,
+and free text is left alone."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from designer_bff.commands.hearing import NUMBER_HOMOPHONES, propose, understand
+from designer_bff.commands.hearing import base_lexicon as lexicon
+from designer_bff.commands.phonetics import phrase_key, word_key
+
+
+@pytest.mark.parametrize(
+    ("heard", "meant"),
+    [
+        ("free", "three"),
+        ("tool", "tulle"),
+        ("melt", "belt"),
+        ("for", "four"),
+        ("ate", "eight"),
+        ("den in", "denim"),
+        ("wintermore", "winter noir"),
+    ],
+)
+def test_misheard_words_sound_alike(heard: str, meant: str) -> None:
+    a, b = phrase_key(heard), phrase_key(meant)
+    assert a and b
+    shared = sum(x == y for x, y in zip(a, b, strict=False))
+    assert shared >= min(len(a), len(b)) - 1, (a, b)
+
+
+def test_words_outside_the_dictionary_still_have_a_sound() -> None:
+    assert word_key("cottagecore")  # Metaphone on the spelling
+    assert word_key("three") == word_key("free")
+
+
+@pytest.mark.parametrize(
+    ("heard", "understood", "quantity"),
+    [
+        ("make me free western denim jackets with fringe", "make me three", 3),
+        ("generate for maxi dresses", "generate four", 4),
+        ("make me to blazers in camel", "make me two", 2),
+        ("sleeveless vests in tan suede, free", "suede, three", 3),
+    ],
+)
+def test_a_number_heard_as_a_word_where_a_count_fits(
+    heard: str, understood: str, quantity: int
+) -> None:
+    hearing = understand([heard])
+    assert understood in hearing.understood_text
+    # Sound cannot tell them apart: the designer is asked.
+    slots = {u.slot: u for u in hearing.unsure}
+    assert slots["quantity"].understood == str(quantity)
+    assert slots["quantity"].heard in NUMBER_HOMOPHONES
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "two maxi dresses for a beach wedding",
+        "make me 3 gowns to wear to a gala",
+        "sundresses for the summer, 4 of them",
+    ],
+)
+def test_words_that_are_not_counts_stay(said: str) -> None:
+    hearing = understand([said])
+    assert hearing.understood_text == said
+    assert hearing.unsure == []
+
+
+def test_free_text_is_never_corrected() -> None:
+    said = "create a collection called summer camp school"
+    assert understand([said], collections=["Summer Capsule"]).understood_text == said
+    assert all(e.start < 4 for e in propose(said, lexicon()))
+
+
+def test_an_existing_collection_is_matched_where_one_is_named() -> None:
+    hearing = understand(["add the last 3 to winter ended"], collections=["Winter Edit", "Resort"])
+    assert hearing.understood_text == "add the last 3 to Winter Edit"
+    [slot] = hearing.unsure
+    assert (slot.slot, slot.heard, slot.understood) == (
+        "collection_name",
+        "winter ended",
+        "Winter Edit",
+    )
+    # Without that collection, the name is what was heard.
+    assert understand(["add the last 3 to winter ended"]).understood_text.endswith("winter ended")
+
+
+def test_punctuation_survives_a_correction() -> None:
+    hearing = understand(["4 blouses. No rifles. No bows."])
+    assert hearing.understood_text == "4 blouses. No ruffles. No bows."
+    assert {u.slot for u in hearing.unsure} == {"exclude.details"}
+
+
+def test_a_reading_that_parses_already_is_kept() -> None:
+    said = "Make me 10 bohemian style dresses."
+    hearing = understand([said, "Make me 10 bogeyman style dresses."])
+    assert hearing.understood_text == said
+    assert hearing.unsure == []
+
+
+class Sound:
+    """Scores as an acoustic model would: the texts it was told it heard score high."""
+
+    def __init__(self, heard: dict[str, float]) -> None:
+        self.heard = heard
+        self.asked: list[str] = []
+
+    def score(self, texts: Sequence[str]) -> list[float]:
+        self.asked += texts
+        return [self.heard.get(t, -40.0) for t in texts]
+
+
+def test_the_sound_decides_between_corrections() -> None:
+    # "tool" could be tulle or teal; the audio says tulle, clearly.
+    sound = Sound(
+        {
+            "make me 3 tool ball gowns": -30.0,
+            "make me 3 tulle ball gowns": -22.0,
+            "make me 3 teal ball gowns": -29.0,
+        }
+    )
+    hearing = understand(["make me 3 tool ball gowns"], scorer=sound)
+    assert hearing.understood_text == "make me 3 tulle ball gowns"
+    assert "make me 3 teal ball gowns" in sound.asked
+    assert hearing.unsure == []
+
+
+def test_a_close_rival_reading_makes_its_slot_unsure() -> None:
+    sound = Sound({"make me 3 tulle ball gowns": -22.0, "make me 3 teal ball gowns": -22.5})
+    hearing = understand(["make me 3 tool ball gowns"], scorer=sound)
+    assert hearing.understood_text in {"make me 3 tulle ball gowns", "make me 3 teal ball gowns"}
+    assert {u.slot for u in hearing.unsure} & {"fabrics", "colors"}
