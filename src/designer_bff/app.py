@@ -22,6 +22,7 @@ from designer_bff.auth.routes import router as auth_router
 from designer_bff.billing.routes import router as billing_router
 from designer_bff.collections.routes import router as collections_router
 from designer_bff.commands.routes import router as commands_router
+from designer_bff.commands.voice_stream import VoiceStreams
 from designer_bff.config import Settings, get_settings
 from designer_bff.core.deps import install_registry
 from designer_bff.core.errors import Unauthorized, install_error_handlers
@@ -77,6 +78,12 @@ def create_app(
         current.sessions.subscribe(gateway.end_sessions)
         await current.sessions.start()
         current.spawn(gateway.run_rechecks())
+        # Partial transcripts while a designer speaks (a preview: nothing stored or charged).
+        voice = VoiceStreams(current.speech, settings.speech_max_bytes, settings.speech_max_seconds)
+        voice.register(sio)
+        gateway.disconnect_hooks.append(voice.forget_socket)
+        app.state.voice_streams = voice
+        current.spawn(voice.run_sweeps())
         await current.queue.startup()
         current.start_background()
         if run_worker:
@@ -92,6 +99,8 @@ def create_app(
         try:
             yield
         finally:
+            gateway.disconnect_hooks.remove(voice.forget_socket)
+            await voice.aclose()
             if owned:
                 await current.close()
 

@@ -89,7 +89,7 @@ _STRIP = '.,!?;:"“”()'
 # Weights of the choice, in nats of the recogniser's log-probability.
 PARSE_FAILS = 4.0  # a reading the parser cannot understand at all
 PARSE_ERROR = 1.5  # understood, but with an error (a missing garment, ...)
-UNKNOWN_WORD = 4.0  # each word no slot or cue explains
+UNKNOWN_WORD = 6.0  # each word no slot or cue explains
 EDIT_COST = 0.35  # each proposed change, scaled by how different it sounds
 UNSURE_MARGIN = 1.5  # a rival reading within this much makes its slots unsure
 KNOWN_COLLECTION = 3.0
@@ -97,7 +97,7 @@ SOUND_SUPPORT = 1.0  # a correction the audio favours by less than this is a gue
 MAX_CANDIDATES = 24
 # Per word: Whisper's probabilities favour stopping early ("8 summer dresses." for
 # "8 summer dresses, no florals"); a word bonus offsets it.
-WORD_BONUS = 1.0
+WORD_BONUS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,6 +448,43 @@ def _slot_values(parsed: ParseResult) -> dict[str, str]:
     return out
 
 
+def rate(
+    cand: Candidate,
+    lexicon: Lexicon,
+    collections: Lexicon | None,
+    parse: Callable[[str], ParseResult],
+) -> float:
+    """How likely this reading is what was said: the sound's score (when there is one),
+    less what the parse and the corrections make unlikely."""
+    cand.parse = parse(cand.text)
+    score = parse_quality(cand.parse, collections)
+    score -= UNKNOWN_WORD * _unknown_words(cand.text, lexicon, collections)
+    score -= sum(EDIT_COST * (1.0 + (1.0 - e.similarity) * 4) for e in cand.edits)
+    if cand.acoustic is not None:
+        score += cand.acoustic + WORD_BONUS * len(_words(cand.text))
+    cand.score = score
+    return score
+
+
+def combine(found: Sequence[Candidate], reading: str) -> Candidate | None:
+    """Every correction of the best reading that made it likelier on its own, together
+    (best first, not overlapping): several words are often misheard in one command."""
+    base = next((c for c in found if c.source == 0 and not c.edits), None)
+    if base is None:
+        return None
+    gains = sorted(
+        (c for c in found if c.source == 0 and len(c.edits) == 1 and c.score > base.score),
+        key=lambda c: -c.score,
+    )
+    chosen: list[Edit] = []
+    for cand in gains:
+        if _compatible(chosen, cand.edits[0]):
+            chosen.append(cand.edits[0])
+    if len(chosen) < 2:
+        return None
+    return Candidate(text=apply_edits(reading, chosen), source=0, edits=tuple(chosen))
+
+
 def choose(
     found: list[Candidate],
     lexicon: Lexicon,
@@ -460,13 +497,8 @@ def choose(
         return Hearing(transcript="", understood_text="")
     transcript = found[0].text
     for cand in found:
-        cand.parse = parse(cand.text)
-        score = parse_quality(cand.parse, collections)
-        score -= UNKNOWN_WORD * _unknown_words(cand.text, lexicon, collections)
-        score -= sum(EDIT_COST * (1.0 + (1.0 - e.similarity) * 4) for e in cand.edits)
-        if cand.acoustic is not None:
-            score += cand.acoustic + WORD_BONUS * len(_words(cand.text))
-        cand.score = score
+        if cand.parse is None:
+            rate(cand, lexicon, collections, parse)
     ranked = sorted(found, key=lambda c: -c.score)
     best = ranked[0]
     assert best.parse is not None
@@ -550,6 +582,14 @@ def understand(
     if scorer is not None and len(found) > 1:
         for cand, value in zip(found, scorer.score([c.text for c in found]), strict=True):
             cand.acoustic = value
+    for cand in found:
+        rate(cand, lexicon, names, parse)
+    both = combine(found, readings[0])
+    if both is not None and all(c.text != both.text for c in found):
+        if scorer is not None:
+            both.acoustic = scorer.score([both.text])[0]
+        rate(both, lexicon, names, parse)
+        found.append(both)
     hearing = choose(found, lexicon, names, parse=parse)
     hearing.transcript = readings[0]
     return hearing

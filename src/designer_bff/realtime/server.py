@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -90,6 +90,8 @@ class SocketGateway:
         self.access_ttl = timedelta(seconds=settings.access_token_ttl_s)
         # This process's sockets: sid -> (identity, when to check the session again).
         self._sockets: dict[str, tuple[SocketIdentity, datetime]] = {}
+        # Called with the sid of every socket that leaves (features keep per-socket state).
+        self.disconnect_hooks: list[Callable[[str], Awaitable[None]]] = []
         self.sio.on("connect", self._connect)
         self.sio.on("disconnect", self._disconnect)
 
@@ -115,6 +117,11 @@ class SocketGateway:
 
     async def _disconnect(self, sid: str, *args: Any) -> None:
         self._sockets.pop(sid, None)
+        for hook in self.disconnect_hooks:
+            try:
+                await hook(sid)
+            except Exception:  # one feature's failure must not skip the others'
+                log.exception("socket_disconnect_hook_failed")
 
     async def end_sessions(self, session_ids: list[str]) -> None:
         """Close this process's sockets of these sessions (other processes do theirs)."""
