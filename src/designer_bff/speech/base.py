@@ -34,7 +34,11 @@ FASHION_PROMPT = (
     "Make me 10 bohemian maxi dresses in sage chiffon. Generate 7 festival crochet tops in "
     "coral. 3 western denim jackets with fringe. 4 tulle ball gowns in fuchsia for prom, no "
     "sleeves. Show my outliers from last week. Add the last 5 to Winter Noir. Every night "
-    "make 20 minimalist blazers. What's my bill for this week?"
+    "make 20 minimalist blazers. What's my bill for this week? Dresses, gowns, tops, "
+    "blouses, shirts, sweaters, jumpers, cardigans, skirts, trousers, jeans, shorts, "
+    "jumpsuits, blazers, jackets, coats, hoodies. Silk, satin, linen, cotton, wool, cashmere, "
+    "leather, suede, lace, velvet, tweed, jersey. Ruffles, pleats, pockets, buttons, belts, "
+    "sleeveless, cropped, oversized."
 )
 
 
@@ -117,9 +121,10 @@ class RecognitionHints:
 
     phrases: tuple[str, ...] = ()  # collection names, recent commands, ...
 
-    def prompt(self, base: str = "", limit_chars: int = 600) -> str:
+    def prompt(self, base: str = "", limit_chars: int = 900) -> str:
         """A prompt for recognisers that take one (Whisper, OpenAI): the base text
-        first, then as many phrases as fit."""
+        first, then as many phrases as fit (Whisper keeps a prompt's last 223 tokens, so
+        the designer's names, last, are never the ones cut)."""
         parts = [base] if base else []
         size = len(base)
         for phrase in self.phrases:
