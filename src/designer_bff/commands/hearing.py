@@ -67,7 +67,9 @@ FUNCTION_WORDS = frozenset(
     me my us our you your i i'm i'd we it its this that these those them they some any
     please can could would will just like um uh so then also not no don't do does please
     let's lets want need have has get got okay ok hey hi up out about all more most very
-    really maybe than what what's how much many over under one ones""".split()
+    really maybe than what what's how much many over under one ones half several pair
+    both each use using avoid keep skip include including love try version versions
+    something thing things same different other of them there here thanks thank""".split()
 )
 
 # Where a count may follow: a generation verb, or the start of the command.
@@ -321,7 +323,10 @@ def propose(reading: str, lexicon: Lexicon, collections: Lexicon | None = None) 
             span = [x.lower() for x in words[i:j]]
             if all(_is_known(x, lexicon, collections) for x in span):
                 continue
-            if span[0] in FUNCTION_WORDS or (span[-1] in FUNCTION_WORDS and length > 1):
+            # A stretch starts and ends on a misheard word: "make me free" is not one
+            # fashion term ("free" may be a count), "tree tool" is two.
+            edges = {span[0], span[-1]} if length > 1 else set()
+            if span[0] in FUNCTION_WORDS or edges & (FUNCTION_WORDS | _COMMAND_SET):
                 continue
             heard = " ".join(words[i:j])
             slots = frozenset(ATTRIBUTE_FIELDS) | {COMMAND}
