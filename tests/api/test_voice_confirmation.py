@@ -171,3 +171,18 @@ async def test_a_collection_name_is_matched_to_the_designers_own(voiced, upstrea
     assert "Winter Noir" in upstream.requests[0].form["prompt"]
     assert body["needs_confirmation"] is True
     assert body["unsure"][0]["slot"] == "collection_name"
+
+
+async def test_recent_commands_are_hints_too(voiced, upstream):
+    client, _ = voiced
+    user = await register_user(client, "repeater")
+    said = await client.post(
+        "/api/voice/process-text",
+        headers=user.headers,
+        json={"command": "show my outliers from last week", "dry_run": False},
+    )
+    assert said.status_code == 200, said.text
+    upstream.script(Reply(json={"text": "show my outliers", "language": "english"}))
+    resp = await client.post("/api/voice/transcribe", headers=user.headers, files=_audio())
+    assert resp.status_code == 200, resp.text
+    assert upstream.requests[0].form["prompt"].endswith("show my outliers from last week.")

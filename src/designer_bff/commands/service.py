@@ -68,6 +68,8 @@ IntentAction = Callable[[AsyncSession, uuid.UUID, uuid.UUID, ParseResult], Await
 NameSource = Callable[[AsyncSession, uuid.UUID], Awaitable[list[str]]]
 
 NEEDS_CONFIRMATION = "needs_confirmation"
+# Recent commands given to the recogniser as hints, after the designer's names.
+RECENT_HINTS = 5
 
 # Intents whose answer is the reply itself: nothing to do, so nothing can be missing.
 REPLY_ONLY: frozenset[str] = frozenset({"help", "unknown"})
@@ -149,8 +151,16 @@ class CommandService:
         """Speech to the command it most likely is: the recogniser is told the designer's
         own names, then its readings are weighed (commands/hearing.py)."""
         names = await self.names(db, user_id)
+        # What they said lately, understood: designers repeat their own words.
+        recent = await db.scalars(
+            select(VoiceCommand.text)
+            .where(VoiceCommand.user_id == user_id, VoiceCommand.error_code.is_(None))
+            .order_by(VoiceCommand.created_at.desc())
+            .limit(RECENT_HINTS)
+        )
+        phrases = tuple(dict.fromkeys([*names, *recent]))
         await db.commit()  # no transaction stays open while the recogniser runs
-        transcript = await self.transcribe(data, RecognitionHints(phrases=tuple(names)))
+        transcript = await self.transcribe(data, RecognitionHints(phrases=phrases))
         hearing = await asyncio.to_thread(
             understand,
             [transcript.transcript, *transcript.alternatives],
