@@ -135,3 +135,15 @@ def test_a_close_rival_reading_makes_its_slot_unsure() -> None:
     hearing = understand(["make me 3 tool ball gowns"], scorer=sound)
     assert hearing.understood_text in {"make me 3 tulle ball gowns", "make me 3 teal ball gowns"}
     assert {u.slot for u in hearing.unsure} & {"fabrics", "colors"}
+
+
+def test_the_question_reads_like_one() -> None:
+    from designer_bff.commands.hearing import confirm_prompt
+    from designer_bff.commands.parser import parse_command
+
+    assert confirm_prompt(parse_command("make me 3 tulle ball gowns in fuchsia for prom")) == (
+        "3 fuchsia tulle ball gowns, for prom?"
+    )
+    assert confirm_prompt(parse_command("add the last 3 to Winter Noir")) == (
+        "Adding your last 3 images to “Winter Noir”?"
+    )

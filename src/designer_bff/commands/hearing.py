@@ -560,8 +560,13 @@ def _heard_for(best: Candidate, rival: Candidate) -> str:
 
 
 def confirm_prompt(parsed: ParseResult) -> str:
-    """The understood command as a question: "3 tulle ball gowns in fuchsia for prom?"."""
-    reply = parsed.reply.strip().rstrip(".")
+    """The understood command as a question: "3 tulle ball gowns in fuchsia for prom?",
+    "Adding your last 3 images to “Winter Noir”?"."""
+    reply = parsed.reply.strip().rstrip(".!")
+    for lead in ("On it: ", "Okay, "):
+        if reply.startswith(lead):
+            reply = reply[len(lead) :]
+            reply = reply[:1].upper() + reply[1:]
     return f"{reply}?" if reply else "Is that right?"
 
 

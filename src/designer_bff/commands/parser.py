@@ -1350,10 +1350,15 @@ def _describe(spec: GarmentSpec, *, with_quantity: bool = True) -> str:
         words.append(spec.length)
     words += spec.colors[:3] if not spec.palettes else [p.replace("-", " ") for p in spec.palettes]
     words += spec.patterns + spec.fabrics + spec.styles
-    if spec.silhouette:
-        words.append(spec.silhouette)
     noun = spec.garment_type or "design"
-    words.append(_plural(noun, quantity if with_quantity else 2))
+    plural = _plural(noun, quantity if with_quantity else 2)
+    if spec.silhouette and spec.silhouette.endswith(noun):
+        # "ball-gown" already names the gown: "ball gowns", not "ball gown gowns".
+        words.append(spec.silhouette[: -len(noun)] + plural)
+    else:
+        if spec.silhouette:
+            words.append(spec.silhouette)
+        words.append(plural)
     extras: list[str] = []
     if spec.neckline:
         extras.append(f"{spec.neckline} neckline")
