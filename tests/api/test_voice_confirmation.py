@@ -6,37 +6,15 @@ recogniser would send."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from designer_bff.commands.models import VoiceCommand
 from designer_bff.generation.models import GenerationJob
 from designer_bff.services import Services
-from tests.api.openai_speech import openai_voiced_app
-from tests.conftest import AuthedUser, Backend, register_user
+from tests.conftest import AuthedUser, register_user
 from tests.speech.speech_testkit import FakeUpstream, Reply, make_wav
-
-
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[FakeUpstream]:
-    server = FakeUpstream()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-async def voiced(
-    backend: Backend, tmp_path: Path, upstream: FakeUpstream
-) -> AsyncIterator[tuple[httpx.AsyncClient, Services]]:
-    async with openai_voiced_app(backend, tmp_path, upstream, "confirm:") as app:
-        yield app
 
 
 def _audio() -> dict[str, tuple[str, bytes, str]]:

@@ -37,7 +37,8 @@ _lock = threading.Lock()
 _cmu: dict[str, list[list[str]]] | None = None
 
 
-def _dictionary() -> dict[str, list[list[str]]]:
+def dictionary() -> dict[str, list[list[str]]]:
+    """The CMU Pronouncing Dictionary: word -> pronunciations (ARPAbet phones)."""
     global _cmu
     if _cmu is None:
         with _lock:
@@ -49,7 +50,7 @@ def _dictionary() -> dict[str, list[list[str]]]:
 
 
 def warm_up() -> None:
-    _dictionary()
+    dictionary()
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -58,7 +59,7 @@ def word_key(word: str) -> str:
     word = word.lower().strip("'")
     if not word:
         return ""
-    prons = _dictionary().get(word)
+    prons = dictionary().get(word)
     if prons:
         phones = prons[0]
         start = "a" if phones and phones[0][-1].isdigit() else ""
