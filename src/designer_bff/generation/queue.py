@@ -38,6 +38,10 @@ AnalysisHandler = Callable[[], Awaitable[None]]
 # from again within a second or so, and capped, so that a long outage costs little.
 RECONNECT_FIRST_S = 0.1
 RECONNECT_MAX_S = 1.0
+# Shutdown cancels the receiver and gives it this long to stop; then it closes the
+# connections under the receiver's read, and waits at most RECEIVER_STOP_S more.
+RECEIVER_GRACE_S = 1.0
+RECEIVER_STOP_S = 10.0
 
 
 class ResilientStreamBroker(RedisStreamBroker):
@@ -57,21 +61,45 @@ class ResilientStreamBroker(RedisStreamBroker):
         self.reconnected: Callable[[], None] = lambda: None
         # Told when Redis came back without the queue: its messages are gone.
         self.messages_lost: Callable[[], None] = lambda: None
+        self._closing = False
+
+    async def startup(self) -> None:
+        self._closing = False
+        await super().startup()
+
+    async def shutdown(self) -> None:
+        # A read that fails because the pool is being closed is the end, not an outage.
+        self._closing = True
+        await super().shutdown()
+
+    async def interrupt_reads(self) -> None:
+        """Fail every read in progress, so that a listener that did not take its
+        cancellation ends anyway (closing, it returns instead of reconnecting)."""
+        self._closing = True
+        await self.connection_pool.disconnect()
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
-        while True:
+        while not self._closing:
             try:
                 async for message in super().listen():
                     yield message
             except ResponseError as exc:
-                if "NOGROUP" not in str(exc):
+                _unless_cancelled()
+                # NOGROUP: Redis restarted empty. UNBLOCKED: the stream was deleted
+                # (a flush) under a blocked read. Either way the group is gone.
+                if "NOGROUP" not in str(exc) and "UNBLOCKED" not in str(exc):
                     raise
                 log.warning("broker_group_lost", queue=self.queue_name)
-                await self._until_answering(self._declare_consumer_group)
+                if not await self._until_answering(self._declare_consumer_group):
+                    return
                 self.messages_lost()
             except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                _unless_cancelled()
+                if self._closing:
+                    return
                 log.warning("broker_connection_lost", error=repr(exc))
-                await self._until_answering(self._ping)
+                if not await self._until_answering(self._ping):
+                    return
                 log.info("broker_reconnected")
                 self.reconnected()
 
@@ -93,15 +121,29 @@ class ResilientStreamBroker(RedisStreamBroker):
         async with Redis(connection_pool=self.connection_pool) as conn:
             await conn.ping()
 
-    async def _until_answering(self, step: Callable[[], Awaitable[None]]) -> None:
+    async def _until_answering(self, step: Callable[[], Awaitable[None]]) -> bool:
+        """Retry `step` until Redis answers (True), or until the broker is shut (False)."""
         delay = RECONNECT_FIRST_S
-        while True:
+        while not self._closing:
             await asyncio.sleep(delay)
             try:
                 await step()
-                return
+                return True
             except (RedisError, OSError):
+                _unless_cancelled()
                 delay = min(delay * 2, RECONNECT_MAX_S)
+        return False
+
+
+def _unless_cancelled() -> None:
+    """Re-raise a cancellation that was requested but lost on the way.
+
+    A swallowed cancel (see TaskQueue.shutdown) leaves the read loop running; when a
+    read then fails, that failure must end the listener, not be taken for an outage
+    to reconnect from. `cancelling()` still counts the request."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 class TaskQueue:
@@ -243,9 +285,23 @@ class TaskQueue:
         if self._retry is not None:
             self._retry.cancel()
         if self._receiver is not None:
-            self._receiver.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._receiver
-            self._receiver = None
+            receiver, self._receiver = self._receiver, None
+            receiver.cancel()
+            done, _ = await asyncio.wait({receiver}, timeout=RECEIVER_GRACE_S)
+            if not done and isinstance(self.broker, ResilientStreamBroker):
+                # The cancellation can be lost: on Python 3.11, asyncio.wait_for (which
+                # redis-py uses to send a command) swallows a cancel that arrives as its
+                # write completes (CPython gh-86296), and taskiq-redis's read loop then
+                # goes on for ever under taskiq's shielded wait for it.
+                log.warning("receiver_cancel_lost")
+                with contextlib.suppress(Exception):
+                    await self.broker.interrupt_reads()
+                done, _ = await asyncio.wait({receiver}, timeout=RECEIVER_STOP_S)
+            # Bounded: a receiver that does not stop must not hold the process open.
+            if not done:
+                log.warning("receiver_did_not_stop", waited_s=RECEIVER_STOP_S)
+            else:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    receiver.result()
         with contextlib.suppress(Exception):
             await self.broker.shutdown()
