@@ -31,6 +31,7 @@ from designer_bff.commands.interpreter import CallBilling, build_interpreter
 from designer_bff.commands.service import CommandService
 from designer_bff.config import ConfigError, Settings
 from designer_bff.core.metrics import Metrics
+from designer_bff.core.tasks import cancel_and_wait
 from designer_bff.db.session import create_engine, create_sessionmaker
 from designer_bff.gallery.actions import register_gallery_actions
 from designer_bff.gallery.feedback import FeedbackService
@@ -133,8 +134,7 @@ class Services:
 
     async def close(self) -> None:
         for task in list(self._background):
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+            await cancel_and_wait(task)
         await self.worker.stop()
         await self.metrics.aclose()
         await self.analyzer.close()

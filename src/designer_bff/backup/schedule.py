@@ -35,6 +35,7 @@ import structlog
 from redis.asyncio import Redis
 
 from designer_bff.config import Settings
+from designer_bff.core.tasks import cancel_and_wait
 from designer_bff.db.base import utcnow
 from designer_bff.storage import ObjectStore
 
@@ -339,9 +340,7 @@ class BackupScheduler:
         try:
             return await work
         finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
+            await cancel_and_wait(renewer)
 
     async def backup_day(self, day: date) -> Path:
         """Write, verify and publish the day's backup, then prune old ones."""

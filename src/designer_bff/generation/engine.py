@@ -13,7 +13,6 @@ one served least recently (per-user round robin), whatever order jobs arrived in
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import hashlib
 import time
@@ -33,6 +32,7 @@ from designer_bff.billing.pricing import Charge, cents
 from designer_bff.config import Settings
 from designer_bff.core.errors import database_unavailable
 from designer_bff.core.metrics import Metrics
+from designer_bff.core.tasks import cancel_and_wait
 from designer_bff.db.base import affected_rows, utcnow
 from designer_bff.designs.models import (
     RESOLVED_KEY,
@@ -328,9 +328,7 @@ class GenerationEngine:
             log.exception("design_failed_unexpectedly", image_id=str(claim.image_id))
             await self._fail(claim, "internal_error", f"Unexpected error: {type(exc).__name__}")
         finally:
-            renew.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renew
+            await cancel_and_wait(renew)
 
     async def _hand_back(self, claim: Claim, exc: BaseException) -> None:
         """Return an interrupted design to pending for the next worker; if the database

@@ -11,6 +11,7 @@ from sqlalchemy import case, func, select
 
 from designer_bff.core.errors import database_unavailable
 from designer_bff.core.metrics import QueueDepth
+from designer_bff.core.tasks import cancel_and_wait
 from designer_bff.designs.models import DesignStatus, Image
 from designer_bff.generation.engine import GenerationEngine
 from designer_bff.generation.queue import TaskQueue
@@ -121,6 +122,5 @@ class GenerationWorker:
     async def stop(self) -> None:
         for task in (self._sweeper, self._analysis_sweeper, self._waking):
             if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                await cancel_and_wait(task)
         self._sweeper = self._analysis_sweeper = self._waking = None

@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable, Iterable
 import structlog
 from redis.asyncio import Redis
 
+from designer_bff.core.tasks import cancel_and_wait
+
 log = structlog.get_logger("designer_bff.realtime")
 
 # session ids (as strings) -> what to do about them in this process
@@ -119,7 +121,5 @@ class RedisSessionSignal(SessionSignal):
 
     async def aclose(self) -> None:
         if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+            await cancel_and_wait(self._listener)
             self._listener = None
