@@ -9,8 +9,9 @@ import contextlib
 import ipaddress
 import itertools
 import os
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,16 @@ async def delete_redis_prefix(prefix: str) -> None:
             await redis.delete(key)
     finally:
         await redis.aclose()
+
+
+async def wait_until(
+    check: Callable[[], bool], what: str = "the condition", within: float = 10.0
+) -> None:
+    """Poll `check` until it holds; fail naming `what` after `within` seconds."""
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, f"{what}: not within {within}s"
+        await asyncio.sleep(0.02)
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:

@@ -8,8 +8,7 @@ import asyncio
 import hashlib
 import json
 import shutil
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ from tests.backup.helpers import (
     object_sums,
     populate,
 )
-from tests.conftest import PG_URL, register_user, running, say
+from tests.conftest import PG_URL, register_user, running, say, wait_until
 
 COMBOS = [
     pytest.param(("embedded", "local"), id="embedded-local"),
@@ -200,13 +199,6 @@ async def test_restore_into_a_migrated_empty_deployment(source: Source) -> None:
         await target.close()
 
 
-async def _until(condition: Callable[[], bool], within: float = 30.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, f"not reached within {within} s"
-        await asyncio.sleep(0.01)
-
-
 async def test_a_backup_taken_under_writes_is_one_consistent_snapshot(
     source: Source, tmp_path: Path
 ) -> None:
@@ -228,10 +220,12 @@ async def test_a_backup_taken_under_writes_is_one_consistent_snapshot(
         async with running(create_app(services=services)) as client:
             user = await register_user(client, "writer")
             writer = asyncio.create_task(keep_writing(client, user))
-            await _until(lambda: written >= 3)
+            await wait_until(lambda: written >= 3, "3 writes", within=30)
             manifest = await create_backup(live.settings, services.storage, tmp_path / "b")
             after = written
-            await _until(lambda: written >= after + 3)  # writes go on after the snapshot
+            await wait_until(
+                lambda: written >= after + 3, "writes after the snapshot", within=30
+            )  # writes go on after the snapshot
             stop.set()
             await writer
         recorded = manifest.database.tables["voice_commands"]

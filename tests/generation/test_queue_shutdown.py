@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from taskiq_redis import RedisStreamBroker
 
 from designer_bff.generation import queue as queue_module
 from designer_bff.generation.queue import ResilientStreamBroker, TaskQueue
-from tests.conftest import REDIS_URL, delete_redis_prefix, make_settings
+from tests.conftest import REDIS_URL, delete_redis_prefix, make_settings, wait_until
 
 
 async def _cancel_lost_then_read_fails(
@@ -87,14 +87,6 @@ async def queued(tmp_path: Path) -> AsyncIterator[tuple[TaskQueue, list[str]]]:
                 await redis.delete(key)
 
 
-async def _until(condition: Callable[[], bool], within: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
-
 @needs_redis
 async def test_shutdown_stops_a_listening_receiver(
     queued: tuple[TaskQueue, list[str]],
@@ -102,7 +94,7 @@ async def test_shutdown_stops_a_listening_receiver(
     redis_queue, handled = queued
     redis_queue.start_receiver(max_tasks=2)
     await redis_queue.enqueue("local-flats")
-    await _until(lambda: handled == ["local-flats"])
+    await wait_until(lambda: handled == ["local-flats"], "the message handled")
     receiver = redis_queue._receiver
     assert receiver is not None
     await asyncio.wait_for(redis_queue.shutdown(), timeout=queue_module.RECEIVER_STOP_S + 5)
@@ -120,15 +112,15 @@ async def test_a_flushed_stream_is_read_again(
     redis_queue.on_messages_lost = lambda: lost.append(True)
     redis_queue.start_receiver(max_tasks=2)
     await redis_queue.enqueue("first")
-    await _until(lambda: handled == ["first"])
+    await wait_until(lambda: handled == ["first"], "the first message handled")
     await asyncio.sleep(0.2)  # blocked in XREADGROUP again
     broker = redis_queue.broker
     assert isinstance(broker, ResilientStreamBroker)
     async with Redis.from_url(REDIS_URL or "") as redis:
         await redis.delete(broker.queue_name)
-    await _until(lambda: lost == [True])
+    await wait_until(lambda: lost == [True], "the lost group noticed")
     await redis_queue.enqueue("second")
-    await _until(lambda: handled == ["first", "second"])
+    await wait_until(lambda: handled == ["first", "second"], "the second message handled")
 
 
 async def _swallows_cancel_and_blocks(

@@ -38,6 +38,7 @@ from tests.conftest import (
     make_settings,
     register_user,
     running,
+    wait_until,
 )
 from tests.generation.helpers import start_job, wait_for_job
 from tests.generation.procs import Processes, free_port, service_env
@@ -294,14 +295,6 @@ class PrivateRedis:
             capture_output=True,
             timeout=10,
         )
-
-
-async def wait_until(check: Callable[[], bool], what: str, within: float = 15.0) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {within}s")
-        await asyncio.sleep(0.05)
 
 
 async def test_broker_reconnects_are_counted(tmp_path: Path):

@@ -20,7 +20,7 @@ import uvicorn
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from speech_testkit import espeak_wav, make_wav, normalise, require
-from tests.conftest import AuthedUser, Backend, register_user
+from tests.conftest import AuthedUser, Backend, register_user, wait_until
 from tests.generation.procs import EventClient
 
 from designer_bff.app import asgi_app, create_app
@@ -193,13 +193,6 @@ def voice_events(client: EventClient) -> list[str]:
     return [r.event for r in client.events if r.event.startswith("voice.")]
 
 
-async def until(predicate: Any, within: float, what: str) -> None:
-    deadline = time.monotonic() + within
-    while not predicate():
-        assert time.monotonic() < deadline, f"{what}: not within {within}s"
-        await asyncio.sleep(0.02)
-
-
 async def quiet(client: EventClient, seconds: float) -> None:
     """Wait until no voice event has arrived for `seconds` (passes have settled)."""
     seen = -1
@@ -225,7 +218,7 @@ async def test_spoken_chunks_give_growing_partials(
         for piece in chunks(spoken, 4):
             await alice.sio.emit("voice.chunk", {"stream_id": stream_id, "data": piece})
             await asyncio.sleep(0.6)  # a MediaRecorder timeslice
-        await until(
+        await wait_until(
             lambda: any(heard(p["text"]) for p in partials(alice, stream_id)),
             within=60,
             what="a partial with a word of the sentence",
@@ -260,7 +253,7 @@ async def test_passes_wait_out_the_interval(
         for piece in chunks(spoken, 8):
             await alice.sio.emit("voice.chunk", {"stream_id": stream_id, "data": piece})
             await asyncio.sleep(0.3)
-        await until(
+        await wait_until(
             lambda: any(heard(p["text"]) for p in partials(alice, stream_id)),
             within=60,
             what="a partial of the whole sentence",
@@ -285,7 +278,7 @@ async def test_a_burst_of_chunks_is_merged_into_few_passes(
         pieces = chunks(spoken, 12)
         for piece in pieces:  # as fast as the socket takes them
             await alice.sio.emit("voice.chunk", {"stream_id": stream_id, "data": piece})
-        await until(
+        await wait_until(
             lambda: any(heard(p["text"]) for p in partials(alice, stream_id)),
             within=60,
             what="a partial of the whole burst",
@@ -313,7 +306,7 @@ async def test_another_socket_can_neither_feed_nor_read_a_stream(
         assert served.voice.streams_of(alice.sio.get_sid()) == 1  # still open
 
         await alice.sio.emit("voice.chunk", {"stream_id": stream_id, "data": spoken})
-        await until(lambda: partials(alice, stream_id), within=60, what="alice's partial")
+        await wait_until(lambda: partials(alice, stream_id), within=60, what="alice's partial")
         await quiet(alice, 1.0)
         assert heard(partials(alice, stream_id)[-1]["text"])
         assert voice_events(bob) == []  # her words went to her socket only
@@ -321,8 +314,8 @@ async def test_another_socket_can_neither_feed_nor_read_a_stream(
         # Bytes past the WAV's data chunk: another pass, the same words, nothing sent.
         said, passes = len(partials(alice, stream_id)), len(whisper.starts)
         await alice.sio.emit("voice.chunk", {"stream_id": stream_id, "data": bytes(64)})
-        await until(lambda: len(whisper.starts) > passes, 10, "another pass")
-        await until(lambda: whisper.in_flight == 0, 10, "that pass to end")
+        await wait_until(lambda: len(whisper.starts) > passes, "another pass", within=10)
+        await wait_until(lambda: whisper.in_flight == 0, "that pass to end", within=10)
         await asyncio.sleep(0.3)
         assert len(partials(alice, stream_id)) == said
     finally:
@@ -384,7 +377,9 @@ async def test_start_limits_and_bad_payloads(served: Served) -> None:
         third = await start(alice)
         assert third["ok"] is False and third["error"]["code"] == "too_many_streams"
         await alice.sio.emit("voice.stop", {"stream_id": first})
-        await until(lambda: served.voice.streams_of(alice.sio.get_sid()) == 1, 5, "stop")
+        await wait_until(
+            lambda: served.voice.streams_of(alice.sio.get_sid()) == 1, "stop", within=5
+        )
         await open_stream(alice)  # a slot is free again
     finally:
         await alice.close()
@@ -404,11 +399,11 @@ async def test_stop_disconnect_and_idleness_free_streams(
         whisper.gate.clear()
         try:
             await alice.sio.emit("voice.chunk", {"stream_id": busy, "data": spoken})
-            await until(lambda: len(whisper.starts) > passes, 10, "the pass to start")
+            await wait_until(lambda: len(whisper.starts) > passes, "the pass to start", within=10)
             await alice.sio.emit("voice.stop", {"stream_id": busy})
-            await until(lambda: voice.streams_of(sid) == 0, 5, "stop frees the stream")
+            await wait_until(lambda: voice.streams_of(sid) == 0, "stop frees the stream", within=5)
             # Cancelled while still held: not left to run Whisper for nobody.
-            await until(lambda: whisper.in_flight == 0, 5, "the pass to be cancelled")
+            await wait_until(lambda: whisper.in_flight == 0, "the pass to be cancelled", within=5)
         finally:
             whisper.gate.set()
         await asyncio.sleep(2.0)
@@ -419,7 +414,9 @@ async def test_stop_disconnect_and_idleness_free_streams(
         await open_stream(alice)
         assert voice.streams_of(sid) == 2
         await alice.close()
-        await until(lambda: voice.streams_of(sid) == 0, 5, "disconnect frees the streams")
+        await wait_until(
+            lambda: voice.streams_of(sid) == 0, "disconnect frees the streams", within=5
+        )
     finally:
         await alice.close()
 

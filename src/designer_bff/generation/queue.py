@@ -25,6 +25,7 @@ from taskiq.api import run_receiver_task
 from taskiq_redis import RedisStreamBroker
 
 from designer_bff.config import Settings
+from designer_bff.core.tasks import cancel_and_wait
 
 log = structlog.get_logger("designer_bff.queue")
 
@@ -289,19 +290,13 @@ class TaskQueue:
             receiver.cancel()
             done, _ = await asyncio.wait({receiver}, timeout=RECEIVER_GRACE_S)
             if not done and isinstance(self.broker, ResilientStreamBroker):
-                # The cancellation can be lost: on Python 3.11, asyncio.wait_for (which
-                # redis-py uses to send a command) swallows a cancel that arrives as its
-                # write completes (CPython gh-86296), and taskiq-redis's read loop then
-                # goes on for ever under taskiq's shielded wait for it.
+                # The cancel was lost (see core.tasks) and taskiq-redis's read loop goes
+                # on under taskiq's shielded wait for it; cancelling again cannot reach
+                # that read, failing it does.
                 log.warning("receiver_cancel_lost")
                 with contextlib.suppress(Exception):
                     await self.broker.interrupt_reads()
-                done, _ = await asyncio.wait({receiver}, timeout=RECEIVER_STOP_S)
             # Bounded: a receiver that does not stop must not hold the process open.
-            if not done:
-                log.warning("receiver_did_not_stop", waited_s=RECEIVER_STOP_S)
-            else:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    receiver.result()
+            await cancel_and_wait(receiver, within_s=RECEIVER_STOP_S)
         with contextlib.suppress(Exception):
             await self.broker.shutdown()
