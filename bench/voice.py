@@ -18,10 +18,11 @@ clip it measures:
 - reply: seconds from the end of the recording to the understood command (decode,
   recognise, understand).
 
-Whole-result exact is ``bench/commands/run.py``'s comparison, except that a new
-collection's name is compared without case (speech has no capitals). The designer's
-existing collections (the names in the sets' collection_add labels) are given to the
-recogniser as hints and to the slot matcher, as the service does with a designer's own.
+Whole-result exact is ``bench/commands/run.py``'s comparison, except that collection
+names are compared as the service finds them, without case (speech has no capitals).
+The designer's existing collections (the names in the sets' collection_add labels) are
+given to the recogniser as hints and to the slot matcher, as the service does with a
+designer's own.
 Exits non-zero when overall understood accuracy of the first model < 90%, unless
 ``--no-check``.
 """
@@ -45,6 +46,7 @@ sys.path.insert(0, str(ROOT / "commands"))
 
 import run as labelled  # noqa: E402  (bench/commands/run.py)
 
+from designer_bff.collections.service import name_key  # noqa: E402
 from designer_bff.commands import phonetics  # noqa: E402
 from designer_bff.commands.hearing import understand  # noqa: E402
 from designer_bff.commands.parser import ParseResult, parse_command  # noqa: E402
@@ -125,17 +127,18 @@ def existing_collections() -> list[str]:
 
 
 def evaluate(case: dict[str, Any], parsed: ParseResult) -> bool:
-    if case["intent"] == "collection_create":
-        name = (case.get("target") or {}).get("collection_name")
-        if isinstance(name, str):
-            case = {**case, "target": {**case["target"], "collection_name": name.lower()}}
-            data = parsed.target.collection_name
-            if data is not None:
-                parsed = parsed.model_copy(
-                    update={
-                        "target": parsed.target.model_copy(update={"collection_name": data.lower()})
-                    }
-                )
+    name = (case.get("target") or {}).get("collection_name")
+    if isinstance(name, str):
+        # The service finds a collection by its name without case (name_key), and
+        # speech has no capitals.
+        case = {**case, "target": {**case["target"], "collection_name": name_key(name)}}
+        data = parsed.target.collection_name
+        if data is not None:
+            parsed = parsed.model_copy(
+                update={
+                    "target": parsed.target.model_copy(update={"collection_name": name_key(data)})
+                }
+            )
     return labelled.evaluate(case, parsed).ok
 
 

@@ -8,8 +8,15 @@ from collections.abc import Sequence
 
 import pytest
 
-from designer_bff.commands.hearing import NUMBER_HOMOPHONES, propose, understand
+from designer_bff.commands.hearing import (
+    NUMBER_HOMOPHONES,
+    collection_lexicon,
+    propose,
+    recase_collections,
+    understand,
+)
 from designer_bff.commands.hearing import base_lexicon as lexicon
+from designer_bff.commands.parser import parse_command
 from designer_bff.commands.phonetics import phrase_key, word_key
 
 
@@ -88,6 +95,20 @@ def test_an_existing_collection_is_matched_where_one_is_named() -> None:
     )
     # Without that collection, the name is what was heard.
     assert understand(["add the last 3 to winter ended"]).understood_text.endswith("winter ended")
+
+
+def test_a_collection_heard_without_its_capitals_is_the_designers() -> None:
+    # A recogniser's capitals are arbitrary; the parser finds an unquoted name by them.
+    heard = "Show the summer capsule collection."
+    assert parse_command(heard).target.collection_name is None
+    hearing = understand([heard], collections=["Summer Capsule", "Winter Noir"])
+    assert hearing.understood_text == "Show the Summer Capsule collection."
+    assert hearing.transcript == heard  # "You said" stays what was heard
+    assert parse_command(hearing.understood_text).target.collection_name == "Summer Capsule"
+    # Only whole names, not inside a longer word.
+    names = collection_lexicon(["Summer Capsule"])
+    assert recase_collections("the summer capsules", names) == "the summer capsules"
+    assert recase_collections("SUMMER  capsule, please", names) == "Summer Capsule, please"
 
 
 def test_punctuation_survives_a_correction() -> None:

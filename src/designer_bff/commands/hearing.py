@@ -182,6 +182,16 @@ def collection_lexicon(names: Iterable[str]) -> Lexicon:
     return Lexicon(Term(n.strip(), COLLECTION, phrase_key(n)) for n in names if n.strip())
 
 
+def recase_collections(text: str, collections: Lexicon) -> str:
+    """The designer's collection names as they wrote them: a recogniser's capitals are
+    arbitrary ("show the summer capsule collection"), and the parser reads an unquoted
+    name by its capitals."""
+    for term in sorted(collections.terms, key=lambda t: -len(t.text)):
+        pattern = r"(?<![\w'])" + r"\s+".join(map(re.escape, term.text.split())) + r"(?![\w'])"
+        text = re.sub(pattern, term.text.replace("\\", "\\\\"), text, flags=re.IGNORECASE)
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class Edit:
     start: int  # word index in the reading, inclusive
@@ -588,18 +598,34 @@ def understand(
         return Hearing(transcript="", understood_text="")
     lexicon = base_lexicon()
     names = collection_lexicon(collections)
+    # Scored as heard (the recogniser's scores depend on case), parsed with the
+    # designer's names as they wrote them.
+    def parse_named(text: str) -> ParseResult:
+        return parse(recase_collections(text, names))
+
     found = candidates(readings, lexicon, names)
     if scorer is not None and len(found) > 1:
         for cand, value in zip(found, scorer.score([c.text for c in found]), strict=True):
             cand.acoustic = value
     for cand in found:
-        rate(cand, lexicon, names, parse)
+        rate(cand, lexicon, names, parse_named)
     both = combine(found, readings[0])
     if both is not None and all(c.text != both.text for c in found):
         if scorer is not None:
             both.acoustic = scorer.score([both.text])[0]
-        rate(both, lexicon, names, parse)
+        rate(both, lexicon, names, parse_named)
         found.append(both)
-    hearing = choose(found, lexicon, names, parse=parse)
+    hearing = choose(found, lexicon, names, parse=parse_named)
     hearing.transcript = readings[0]
+    hearing.understood_text = recase_collections(hearing.understood_text, names)
+    hearing.alternatives = [recase_collections(a, names) for a in hearing.alternatives]
+    hearing.unsure = [
+        UnsureSlot(
+            u.slot,
+            u.heard,
+            u.understood,
+            tuple((label, recase_collections(text, names)) for label, text in u.options),
+        )
+        for u in hearing.unsure
+    ]
     return hearing
