@@ -196,6 +196,40 @@ async def test_the_designers_names_reach_the_recogniser(
     assert "winter noir" in " ".join(normalise(hinted.transcript)), hinted.transcript
 
 
+async def test_a_vocabulary_keeps_the_beam_to_command_words(
+    whisper: LocalWhisperProvider, tmp_path: Path
+) -> None:
+    from designer_bff.commands.hearing import command_vocabulary
+
+    clip = decode_audio(espeak_wav("make me three dresses in camel wool", tmp_path))
+    free = await whisper.transcribe(clip)
+    kept = await whisper.transcribe(clip, RecognitionHints(vocabulary=command_vocabulary()))
+    # Unrestricted, tiny.en hears a word no command uses ("world"); kept to the words of
+    # commands, the fabric.
+    assert "wool" not in normalise(free.transcript), free.transcript
+    assert "wool" in normalise(kept.transcript), kept.transcript
+    assert kept.scorer is not None
+
+
+async def test_free_text_still_has_an_unrestricted_reading(
+    whisper: LocalWhisperProvider, tmp_path: Path
+) -> None:
+    from designer_bff.commands.hearing import command_vocabulary
+
+    vocabulary = command_vocabulary()
+    assert "lighthouse" not in vocabulary
+    said = "start a new collection called lighthouse keeper"
+    clip = decode_audio(espeak_wav(said, tmp_path))
+    result = await whisper.transcribe(clip, RecognitionHints(vocabulary=vocabulary))
+    readings = [" ".join(normalise(r)) for r in (result.transcript, *result.alternatives)]
+    assert any("lighthouse keeper" in r for r in readings), readings
+    # A designer's own phrases are words the beam may use too.
+    named = await whisper.transcribe(
+        clip, RecognitionHints(phrases=("Lighthouse Keeper",), vocabulary=vocabulary)
+    )
+    assert "lighthouse keeper" in " ".join(normalise(named.transcript)), named.transcript
+
+
 async def test_the_base_model_is_assembled_once_and_transcribes(
     command_wav: bytes, tmp_path: Path
 ) -> None:

@@ -11,6 +11,7 @@ import pytest
 from designer_bff.commands.hearing import (
     NUMBER_HOMOPHONES,
     collection_lexicon,
+    command_vocabulary,
     propose,
     recase_collections,
     understand,
@@ -109,6 +110,19 @@ def test_a_collection_heard_without_its_capitals_is_the_designers() -> None:
     names = collection_lexicon(["Summer Capsule"])
     assert recase_collections("the summer capsules", names) == "the summer capsules"
     assert recase_collections("SUMMER  capsule, please", names) == "Summer Capsule, please"
+
+
+def test_the_command_vocabulary_is_what_commands_are_made_of() -> None:
+    words = command_vocabulary()
+    # Taxonomy terms and their plurals, numbers, the parser's cues, contractions.
+    for word in ("bohemian", "chambray", "houndstooth", "blazers", "wool", "three", "twenty"):
+        assert word in words, word
+    for word in ("nightly", "outliers", "spend", "collection", "called", "what's", "every"):
+        assert word in words, word
+    # Not the words a small recogniser hears instead.
+    for word in ("world", "bokeh", "aggressive", "treble", "council", "lighthouse"):
+        assert word not in words, word
+    assert all(w == w.lower() and " " not in w for w in words)
 
 
 def test_punctuation_survives_a_correction() -> None:

@@ -25,7 +25,7 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from designer_bff.commands.parser import ParseResult, parse_command
+from designer_bff.commands.parser import ParseResult, parse_command, rule_words
 from designer_bff.commands.phonetics import phrase_key
 from designer_bff.garments.spec import ATTRIBUTE_FIELDS
 from designer_bff.garments.taxonomy import TAXONOMY_PATH, get_taxonomy, normalize_phrase, pluralize
@@ -176,6 +176,25 @@ def base_lexicon() -> Lexicon:
     terms += [Term(w, QUANTITY, phrase_key(w)) for w in NUMBER_WORDS]
     terms += [Term(w, COMMAND, phrase_key(w)) for w in COMMAND_WORDS]
     return Lexicon(terms)
+
+
+# Spoken forms the recogniser writes with an apostrophe; the parser expands them.
+CONTRACTIONS: frozenset[str] = frozenset(
+    """what's i'm i'd i've i'll let's don't doesn't didn't can't won't isn't aren't it's
+    that's there's you're we're they're""".split()
+)
+
+
+@functools.cache
+def command_vocabulary() -> frozenset[str]:
+    """Every word a command is made of, in lower case: the taxonomy's terms, numbers, the
+    parser's cues and function words. A recogniser that can keep to them hears "camel
+    wool" where it would hear "camel world" (the designer's own names are added per
+    request, from the recognition hints)."""
+    words = {w for phrase in get_taxonomy().vocabulary for w in phrase.lower().split()}
+    words |= base_lexicon().words | FUNCTION_WORDS | rule_words() | CONTRACTIONS
+    words |= {w for phrase in (*NUMBER_WORDS, *COMMAND_WORDS) for w in phrase.split()}
+    return frozenset(words)
 
 
 def collection_lexicon(names: Iterable[str]) -> Lexicon:
@@ -598,6 +617,7 @@ def understand(
         return Hearing(transcript="", understood_text="")
     lexicon = base_lexicon()
     names = collection_lexicon(collections)
+
     # Scored as heard (the recogniser's scores depend on case), parsed with the
     # designer's names as they wrote them.
     def parse_named(text: str) -> ParseResult:

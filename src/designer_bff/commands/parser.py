@@ -15,6 +15,7 @@ pipeline is:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from calendar import monthrange
@@ -2001,6 +2002,23 @@ def get_parser() -> CommandParser:
     if _PARSER is None:
         _PARSER = CommandParser()
     return _PARSER
+
+
+@functools.cache
+def rule_words() -> frozenset[str]:
+    """Every word the rules are written in: their word lists and the words in their
+    patterns (a recogniser kept to the words of commands must be able to write them)."""
+    words: set[str] = set()
+    for value in list(globals().values()):
+        if isinstance(value, re.Pattern):
+            # Escapes such as \b and \s are not letters of a word.
+            words.update(re.findall(r"[a-z]+", re.sub(r"\\[A-Za-z]", " ", value.pattern)))
+        elif isinstance(value, frozenset | dict):
+            for item in value:
+                for part in item if isinstance(item, tuple) else (item,):
+                    if isinstance(part, str):
+                        words.update(re.findall(r"[a-z]+", part.lower()))
+    return frozenset(w for w in words if len(w) > 1 or w in ("a", "i"))
 
 
 def parse_command(

@@ -15,7 +15,12 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from designer_bff.commands.hearing import Hearing, confirm_prompt, understand
+from designer_bff.commands.hearing import (
+    Hearing,
+    command_vocabulary,
+    confirm_prompt,
+    understand,
+)
 from designer_bff.commands.interpreter import (
     PAID_SPEECH,
     CallBilling,
@@ -160,7 +165,9 @@ class CommandService:
         )
         phrases = tuple(dict.fromkeys([*names, *recent]))
         await db.commit()  # no transaction stays open while the recogniser runs
-        transcript = await self.transcribe(data, RecognitionHints(phrases=phrases))
+        transcript = await self.transcribe(
+            data, RecognitionHints(phrases=phrases, vocabulary=command_vocabulary())
+        )
         hearing = await asyncio.to_thread(
             understand,
             [transcript.transcript, *transcript.alternatives],

@@ -120,6 +120,10 @@ class RecognitionHints:
     """What the recogniser should expect: our vocabulary, the designer's own names."""
 
     phrases: tuple[str, ...] = ()  # collection names, recent commands, ...
+    # Every word a command is made of (lower case). A recogniser that can keep its
+    # decoding to them does so in one pass (the phrases' words count too); free text
+    # such as a new collection's name still comes from an unrestricted pass.
+    vocabulary: frozenset[str] = frozenset()
 
     def prompt(self, base: str = "", limit_chars: int = 900) -> str:
         """A prompt for recognisers that take one (Whisper, OpenAI): the base text
