@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import yaml
@@ -640,12 +640,7 @@ def understand(
     hearing.understood_text = recase_collections(hearing.understood_text, names)
     hearing.alternatives = [recase_collections(a, names) for a in hearing.alternatives]
     hearing.unsure = [
-        UnsureSlot(
-            u.slot,
-            u.heard,
-            u.understood,
-            tuple((label, recase_collections(text, names)) for label, text in u.options),
-        )
+        replace(u, options=tuple((label, recase_collections(t, names)) for label, t in u.options))
         for u in hearing.unsure
     ]
     return hearing
