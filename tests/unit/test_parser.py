@@ -858,3 +858,45 @@ def test_number_forms_that_stay_small_are_read_exactly():
     assert parse("4 romantic gowns minus the ruffles").spec.quantity == 4
     timed = parse("make 5 dresses at 6.30pm every night")
     assert timed.error is None and timed.spec.quantity == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "garment", "colors"),
+    [
+        ("cowl neck slip, bias, champagne... no, make it gold silk. 2 of them", "dress", ["gold"]),
+        ("3 linen shirts in white, actually make them navy", "shirt", ["navy"]),
+        ("3 linen shirts in white... no, navy", "shirt", ["navy"]),
+        ("a red dress, I mean blue", "dress", ["blue"]),
+        ("a red dress, no, a skirt", "skirt", ["red"]),
+    ],
+)
+def test_a_correction_replaces_what_was_just_said(text, garment, colors):
+    result = parse_command(text)
+    assert result.intent == "generate"
+    assert result.spec is not None
+    assert result.spec.garment_type == garment
+    assert result.spec.colors == colors
+
+
+def test_a_correction_touches_only_its_family_and_garment():
+    result = parse_command("a red dress and a blue skirt, actually green")
+    assert [(s.garment_type, s.colors) for s in result.specs] == [
+        ("dress", ["red"]),
+        ("skirt", ["green"]),
+    ]
+    kept = parse_command("3 dresses, no, no pockets")
+    assert kept.spec is not None and kept.spec.exclude.details == ["pocket"]
+
+
+def test_make_it_still_changes_the_last_image():
+    assert parse_command("no, make it gold").intent == "variations"
+
+
+@pytest.mark.parametrize(
+    ("text", "garment"),
+    [("a silk slip", "dress"), ("2 cowl neck slips", "dress"), ("3 satin slip skirts", "skirt")],
+)
+def test_a_slip_is_a_slip_dress_unless_another_garment_is_named(text, garment):
+    result = parse_command(text)
+    assert result.spec is not None
+    assert (result.spec.garment_type, result.spec.silhouette) == (garment, "slip")

@@ -787,6 +787,11 @@ _VARIATION_RE = _rx(
     r"|\b(?:see|show me|what would) (?:it|this|that|this one|that one) (?:in|with|look like in)\b"
     r"|\b(?:what|how) about (?:it |this |that |this one |that one )?(?:in|with)\b"
 )
+# "champagne... no, make it gold" corrects the design being asked for; with a garment named
+# in the command it is no change to an earlier image.
+_SELF_CORRECTION_RE = _rx(
+    r"\b(?:no|actually|sorry|i mean|or rather|wait)(?: ,)* make (?:it|them|that|those)\b"
+)
 # "...but in navy" changes an earlier image only when no garment is named in the command.
 _BUT_CHANGE_RE = _rx(r"\bbut (?:in|with|make|shorter|longer|more|less|as)\b")
 # "3 versions of a pleated skirt" asks for new designs, not changes to an earlier one.
@@ -985,6 +990,50 @@ def _is_false_attribute(tokens: Sequence[str], i: int, length: int) -> bool:
     if tok in {"ball", "split", "sport", "club"}:
         return nxt in {"them", "it", "up", "into"}
     return tok == "fall" and prev in {"the", "in"} and nxt in {"of", "apart"}
+
+
+# "in white, no, navy", "champagne... actually make it gold": a speaker correcting the
+# attribute they just said.
+_CORRECTION_WORDS = frozenset({"actually", "sorry", "rather", "scratch"})
+_CORRECTION_SKIP = frozenset(
+    {",", "make", "it", "them", "that", "those", "a", "an", "in", "do", "change", "to", "mean"}
+)
+
+
+def _apply_corrections(items: list[_Item]) -> None:
+    """Drop the attribute a correction replaces: the nearest one before it in the same
+    family, within the last garment named (a garment replaces only a garment). Nothing
+    else is touched: "no, no pockets" and "3 dresses, no sleeves" keep their meaning."""
+    for k, item in enumerate(items):
+        nxt = items[k + 1] if k + 1 < len(items) else None
+        marker = (item.kind == "neg" and item.word == "no" and nxt is not None
+                  and nxt.word == ",") or (item.kind == "word" and (
+                      item.word in _CORRECTION_WORDS
+                      or (item.word == "mean" and k > 0 and items[k - 1].word == "i")))  # fmt: skip
+        if not marker:
+            continue
+        j = k + 1
+        while j < len(items) and (
+            (items[j].kind in {"word", "conj", "generic"} and items[j].word in _CORRECTION_SKIP)
+            or (items[j].kind == "num" and items[j].word in {"a", "an"})
+        ):
+            j += 1
+        if j >= len(items) or items[j].kind != "attr" or items[j].neg:
+            continue
+        families = {a.family for a in items[j].reading}
+        garment = "garment_type" in families
+        passed = False  # attributes come before and after their garment ("red dress in silk")
+        for prev in reversed(items[:k]):
+            if prev.kind != "attr" or prev.neg:
+                continue
+            if prev.is_garment and not garment:
+                if passed:
+                    break  # an earlier garment's attributes are not corrected
+                passed = True
+                continue
+            if {a.family for a in prev.reading} & families:
+                prev.kind = "word"
+                break
 
 
 def _apply_negations(items: list[_Item]) -> None:
@@ -1505,8 +1554,9 @@ class CommandParser:
             return collection
 
         show_verb = bool(_SHOW_RE.search(s))
+        varied = _SELF_CORRECTION_RE.sub(" ", s) if has_garment else s
         if (
-            (_VARIATION_RE.search(s) and not (has_garment and _FRESH_VERSIONS_RE.search(s)))
+            (_VARIATION_RE.search(varied) and not (has_garment and _FRESH_VERSIONS_RE.search(s)))
             or (_MORE_RE.search(s) and not has_garment)
             or (_BUT_CHANGE_RE.search(s) and not has_garment)
             or (_REF_PRESENT_RE.search(s) and (has_attr or _GENERATE_RE.search(s)))
@@ -1545,6 +1595,7 @@ class CommandParser:
 
     def _items(self, s: str) -> list[_Item]:
         items = _itemize(s.split(), self.taxonomy)
+        _apply_corrections(items)
         _apply_negations(items)
         _resolve_sleeve_words(items)
         _mark_occasion_cues(items)
