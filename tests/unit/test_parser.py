@@ -900,3 +900,12 @@ def test_a_slip_is_a_slip_dress_unless_another_garment_is_named(text, garment):
     result = parse_command(text)
     assert result.spec is not None
     assert (result.spec.garment_type, result.spec.silhouette) == (garment, "slip")
+
+
+def test_a_compound_split_by_a_comma_stays_one_garment():
+    # What a recogniser writes for "a silk slip dress and a cashmere cardigan".
+    result = parse_command("Silk, slip, dress, and cashmere cardigan.")
+    assert [(s.garment_type, s.silhouette) for s in result.specs] == [
+        ("dress", "slip"),
+        ("cardigan", None),
+    ]

@@ -1000,6 +1000,21 @@ _CORRECTION_SKIP = frozenset(
 )
 
 
+def _merge_split_compounds(items: list[_Item]) -> None:
+    """ "slip, dress": a recogniser's comma inside a compound that carries its garment
+    ("slip" is a slip dress) leaves one garment, not two."""
+    for k, item in enumerate(items[:-1]):
+        if not item.is_garment or len(item.reading) < 2:
+            continue
+        j = k + 1
+        while j < len(items) - 1 and items[j].kind == "conj" and items[j].word == ",":
+            j += 1
+        nxt = items[j]
+        garment = {a for a in item.reading if a.family == "garment_type"}
+        if nxt.is_garment and len(nxt.reading) == 1 and set(nxt.reading) == garment:
+            item.readings = (tuple(a for a in item.reading if a.family != "garment_type"),)
+
+
 def _apply_corrections(items: list[_Item]) -> None:
     """Drop the attribute a correction replaces: the nearest one before it in the same
     family, within the last garment named (a garment replaces only a garment). Nothing
@@ -1595,6 +1610,7 @@ class CommandParser:
 
     def _items(self, s: str) -> list[_Item]:
         items = _itemize(s.split(), self.taxonomy)
+        _merge_split_compounds(items)
         _apply_corrections(items)
         _apply_negations(items)
         _resolve_sleeve_words(items)
