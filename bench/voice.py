@@ -13,6 +13,8 @@ clip it measures:
 - understood: the parser on what ``commands.hearing`` chose among the readings and the
   slot corrections, weighed against the audio (what the API acts on or asks about);
 - confirm: how often the reply asks the designer to confirm an unsure slot;
+- wrong, unasked: misunderstood and acted on without asking (the mistakes that cost a
+  designer a wrong batch);
 - RTF: seconds of recognition per second of audio, decoding alone and with the
   understanding step (candidates scored against the audio and parsed);
 - reply: seconds from the end of the recording to the understood command (decode,
@@ -159,6 +161,11 @@ class Row:
     recognise_s: float
     reply_s: float
 
+    @property
+    def unasked(self) -> bool:
+        """Misunderstood and acted on without asking: the mistakes a designer pays for."""
+        return not self.understood and not self.confirm
+
 
 async def run_model(model: str, clips: list[Clip], threads: int) -> list[Row]:
     provider = LocalWhisperProvider(model=model, cpu_threads=threads)
@@ -210,16 +217,15 @@ def report(model: str, rows: list[Row], show_failures: bool) -> float:
     for row in rows:
         by_voice[f"{row.clip.voice} {row.clip.speed} wpm"].append(row)
     print(f"\nmodel {model}: {len(rows)} spoken commands")
-    print(f"  {'voice':<24} {'n':>4} {'typed':>7} {'raw':>7} {'underst.':>8} {'confirm':>8}")
-    for voice, group in sorted(by_voice.items()):
+    print(
+        f"  {'voice':<24} {'n':>4} {'typed':>7} {'raw':>7} {'underst.':>8} {'confirm':>8}"
+        f" {'wrong, unasked':>15}"
+    )
+    for voice, group in [*sorted(by_voice.items()), ("overall", rows)]:
         print(
             f"  {voice:<24} {len(group):>4} {pct(group, 'typed'):>7} {pct(group, 'raw'):>7} "
-            f"{pct(group, 'understood'):>8} {pct(group, 'confirm'):>8}"
+            f"{pct(group, 'understood'):>8} {pct(group, 'confirm'):>8} {pct(group, 'unasked'):>15}"
         )
-    print(
-        f"  {'overall':<24} {len(rows):>4} {pct(rows, 'typed'):>7} {pct(rows, 'raw'):>7} "
-        f"{pct(rows, 'understood'):>8} {pct(rows, 'confirm'):>8}"
-    )
     audio = sum(r.audio_s for r in rows)
     rtf = sum(r.recognise_s for r in rows) / audio
     rtf_all = sum(r.reply_s for r in rows) / audio

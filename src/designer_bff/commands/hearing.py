@@ -100,6 +100,10 @@ MAX_CANDIDATES = 24
 # Per word: Whisper's probabilities favour stopping early ("8 summer dresses." for
 # "8 summer dresses, no florals"); a word bonus offsets it.
 WORD_BONUS = 2.0
+# The recogniser's own first reading was chosen with all of the audio and the whole
+# prompt; the scorer sees a cut window and a short prompt. Measured on the spoken bench
+# (240 commands, each half alike): 1.5 takes 49.2% to 52.1% understood.
+FIRST_READING = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +271,9 @@ def _words(text: str) -> list[str]:
 
 def _is_known(word: str, lexicon: Lexicon, extra: Lexicon | None) -> bool:
     w = word.lower()
-    if w in FUNCTION_WORDS or w in lexicon.words or any(c.isdigit() for c in w):
+    if w in FUNCTION_WORDS or w in CONTRACTIONS or w in lexicon.words:
+        return True
+    if any(c.isdigit() for c in w):
         return True
     if extra is not None and w in extra.words:
         return True
@@ -496,6 +502,8 @@ def rate(
     score -= sum(EDIT_COST * (1.0 + (1.0 - e.similarity) * 4) for e in cand.edits)
     if cand.acoustic is not None:
         score += cand.acoustic + WORD_BONUS * len(_words(cand.text))
+        if cand.source == 0:
+            score += FIRST_READING
     cand.score = score
     return score
 
