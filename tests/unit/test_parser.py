@@ -459,6 +459,9 @@ def test_nightly_create():
         ("every night at 2 make 10 dresses", "create", "02:00"),
         ("every night at 10 make 10 dresses", "create", "22:00"),
         ("every night at 4:30 am make 10 dresses", "create", "04:30"),
+        # A time written with a dot, as British writers and recognisers do.
+        ("Every night make 12 pastel dresses. No florals at 4.30 am.", "create", "04:30"),
+        ("every night at 9.15 pm make 3 dresses", "create", "21:15"),
         ("each night at three in the morning generate 5 gowns", "create", "03:00"),
         ("turn off the nightly job", "stop", None),
     ],
@@ -909,3 +912,8 @@ def test_a_compound_split_by_a_comma_stays_one_garment():
         ("dress", "slip"),
         ("cardigan", None),
     ]
+
+
+def test_a_price_with_a_dot_is_no_time():
+    result = parse("3 dresses at 2.50 dollars each")
+    assert result.target.schedule is None

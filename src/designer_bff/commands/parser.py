@@ -307,6 +307,12 @@ _ABBREVIATION_RE = re.compile(
 _SEASON_CODE_RE = re.compile(r"\b(ss|aw|fw)\s?['’]?(\d{2}|\d{4})\b")
 _SEASON_CODES = {"ss": " spring summer ", "aw": " autumn winter ", "fw": " autumn winter "}
 _AM_PM_DOTS = re.compile(r"\b([ap])\.\s?m\.?")
+# "9.15 pm", "at 4.30": a clock time written with a dot (British style, and how
+# recognisers write a spoken time), not a decimal.
+_DOT_TIME = re.compile(
+    r"\b(\d{1,2})\.([0-5]\d)(?=\s?(?:[ap]\.?\s?m\b|o'?\s?clock\b))"
+    r"|(?<=\b(?:at|by) )(\d{1,2})\.([0-5]\d)\b(?!\s?(?:dollars?|pounds?|euros?|usd|gbp|eur)\b)"
+)
 _WORD_JOINERS = re.compile(r"(?<=[a-z0-9])[-_/](?=[a-z])|(?<=[a-z])[-_/](?=[0-9])")
 _NUM_RANGE = re.compile(r"(?<=\d)\s*-\s*(?=\d)")
 _SENTENCE_PUNCT = re.compile(r"[.!?;]+(?!\d)|,|:(?!\d)")
@@ -375,6 +381,7 @@ def _tokenize(text: str) -> tuple[list[str], list[str]]:
         return f" {_REF_WORD} "
 
     s = _ID_RE.sub(take_id, s)
+    s = _DOT_TIME.sub(lambda m: f"{m.group(1) or m.group(3)}:{m.group(2) or m.group(4)}", s)
     s = _plain_numbers(s)
     s = _SEASON_CODE_RE.sub(lambda m: _SEASON_CODES[m.group(1)], s)
     s = _ABBREVIATION_RE.sub(lambda m: _ABBREVIATIONS.get(m.group(0), m.group(0)), s)
