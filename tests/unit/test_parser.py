@@ -917,3 +917,17 @@ def test_a_compound_split_by_a_comma_stays_one_garment():
 def test_a_price_with_a_dot_is_no_time():
     result = parse("3 dresses at 2.50 dollars each")
     assert result.target.schedule is None
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "value"),
+    [
+        ("3 jump suits. Don't do any sequence.", "fabrics", "sequin"),
+        ("3 jumpsuits, don't add lace", "fabrics", "lace"),
+        ("3 dresses, do not do florals", "patterns", "floral"),
+    ],
+)
+def test_dont_do_or_add_excludes(text, family, value):
+    spec = parse(text).spec
+    assert value in getattr(spec.exclude, family)
+    assert value not in getattr(spec, family)

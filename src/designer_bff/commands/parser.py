@@ -209,7 +209,7 @@ _NEG_SKIP = frozenset(
      "more", "use", "using", "want", "include", "including", "have", "having", "put", "really",
      "super", "my", "is", "are", "be", "it", "them", "colors", "color", "colored", "rid",
      "out", "heavy", "obvious", "crazy", "loud", "anything", "big", "huge", "visible",
-     "extra"}
+     "extra", "do", "add"}
 )  # fmt: skip
 _CONJUNCTIONS = frozenset({"and", "or", "plus", "also", "with", "then", "along", ","})
 _SEGMENT_BREAKS = frozenset({"and", ",", "plus", "also", "with", "then", "along", "or"})
