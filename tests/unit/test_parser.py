@@ -931,3 +931,17 @@ def test_dont_do_or_add_excludes(text, family, value):
     spec = parse(text).spec
     assert value in getattr(spec.exclude, family)
     assert value not in getattr(spec, family)
+
+
+@pytest.mark.parametrize(
+    ("text", "quantity"),
+    [
+        ("Three one shoulder gowns in red.", 3),  # not 3 + 1
+        ("three one-shoulder gowns", 3),
+        ("twenty five dresses", 25),
+        ("ninety nine gowns", 99),
+    ],
+)
+def test_number_words_join_only_as_numbers_do(text, quantity):
+    result = parse(text)
+    assert result.spec is not None and result.spec.quantity == quantity

@@ -428,6 +428,22 @@ def _number_value(words: Sequence[str]) -> int | None:
     return total + current if seen else None
 
 
+def _number_word_follows(tokens: Sequence[str], start: int, end: int) -> bool:
+    """Whether tokens[end] continues the spoken number begun at `start`: "twenty five",
+    "one hundred and two", but not "three one" ("three one-shoulder gowns")."""
+    tok = tokens[end]
+    if tok in _SCALES:
+        return True
+    if tok not in _UNITS and tok not in _TENS:
+        return False
+    if end == start:
+        return True
+    prev = tokens[end - 1]
+    if prev in _SCALES or prev == "and":
+        return True
+    return prev in _TENS and tok in _UNITS and 0 < _UNITS[tok] < 10
+
+
 def _read_number(tokens: Sequence[str], i: int) -> tuple[int, int, bool] | None:
     """(value, tokens consumed, strong) for a quantity starting at tokens[i]."""
     if tokens[i] in _SIGN_WORDS and i + 1 < len(tokens):
@@ -467,9 +483,7 @@ def _read_number(tokens: Sequence[str], i: int) -> tuple[int, int, bool] | None:
     if tok in _UNITS or tok in _TENS or tok in _SCALES:
         end = i
         while end < len(tokens) and (
-            tokens[end] in _UNITS
-            or tokens[end] in _TENS
-            or tokens[end] in _SCALES
+            _number_word_follows(tokens, i, end)
             or (
                 # "one hundred and fifty", "two and a half" is not a quantity
                 tokens[end] == "and"
