@@ -945,3 +945,26 @@ def test_dont_do_or_add_excludes(text, family, value):
 def test_number_words_join_only_as_numbers_do(text, quantity):
     result = parse(text)
     assert result.spec is not None and result.spec.quantity == quantity
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("Try this 1 in linen.", "variations"), ("another 1 like that but in cobalt", "variations")],
+)
+def test_the_pronoun_one_written_as_a_digit(text, intent):
+    result = parse(text)
+    assert result.intent == intent
+    assert result.target.image_ref == "last"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("New collection. Fall drop two.", "Fall drop two"),
+        ("New board. Bridal ideas.", "Bridal ideas"),
+    ],
+)
+def test_a_new_collections_name_after_a_full_stop(text, name):
+    result = parse(text)
+    assert result.intent == "collection_create"
+    assert result.target.collection_name == name

@@ -307,6 +307,11 @@ _ABBREVIATION_RE = re.compile(
 _SEASON_CODE_RE = re.compile(r"\b(ss|aw|fw)\s?['’]?(\d{2}|\d{4})\b")
 _SEASON_CODES = {"ss": " spring summer ", "aw": " autumn winter ", "fw": " autumn winter "}
 _AM_PM_DOTS = re.compile(r"\b([ap])\.\s?m\.?")
+# "this 1", "another 1": recognisers write the pronoun "one" as a digit.
+_PRONOUN_ONE = re.compile(
+    r"\b(this|that|last|latest|previous|another|each|which|first|second|other|same) 1\b"
+    r"(?!\s?(?:[:.]\d|am\b|pm\b|o'?\s?clock\b))"
+)
 # "9.15 pm", "at 4.30": a clock time written with a dot (British style, and how
 # recognisers write a spoken time), not a decimal.
 _DOT_TIME = re.compile(
@@ -381,6 +386,7 @@ def _tokenize(text: str) -> tuple[list[str], list[str]]:
         return f" {_REF_WORD} "
 
     s = _ID_RE.sub(take_id, s)
+    s = _PRONOUN_ONE.sub(r"\1 one", s)
     s = _DOT_TIME.sub(lambda m: f"{m.group(1) or m.group(3)}:{m.group(2) or m.group(4)}", s)
     s = _plain_numbers(s)
     s = _SEASON_CODE_RE.sub(lambda m: _SEASON_CODES[m.group(1)], s)
@@ -1973,7 +1979,8 @@ _DEST_RE = re.compile(
     re.IGNORECASE,
 )
 _AFTER_NOUN_RE = re.compile(
-    rf"\b{_COLLECTION_WORDS}\s*:?\s+(?:for\s+(?:the\s+|my\s+|our\s+)?)?"
+    # "new board: Bridal Ideas"; a recogniser writes "New board. Bridal ideas."
+    rf"\b{_COLLECTION_WORDS}\s*[:.,]?\s+(?:for\s+(?:the\s+|my\s+|our\s+)?)?"
     r"(?!(?:called|named|titled|of|for|with|and|please|to|from|that|which|using|containing|now)\b)"
     r"(.+?)\s*"
     r"(?=$|[.!?,;]|\s+(?:with|and|using|please|for me|containing|from)\b)",
