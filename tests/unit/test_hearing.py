@@ -199,3 +199,18 @@ def test_a_contraction_is_a_known_word() -> None:
     # Scores as tiny.en gave them; "aren't" counted as a word nothing explains lost it.
     hearing = understand([said, rival], scorer=Sound({said: -33.3, rival: -39.3}))
     assert hearing.understood_text == said
+
+
+def test_a_reading_with_words_nothing_explains_is_asked_about() -> None:
+    heard = "Fun clammer claws at wind skirts."
+    hearing = understand([heard, "Fun glamour skirts."], scorer=Sound({heard: -10.0}))
+    assert hearing.needs_confirmation
+    doubt = next(u for u in hearing.unsure if u.slot == "command")
+    assert doubt.understood == hearing.understood_text
+    assert doubt.heard  # the words that made it a guess
+
+
+def test_a_clear_reading_is_not_asked_about() -> None:
+    said = "Make me 10 bohemian style dresses."
+    hearing = understand([said], scorer=Sound({said: -20.0}))
+    assert not hearing.needs_confirmation
