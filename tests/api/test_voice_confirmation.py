@@ -164,3 +164,25 @@ async def test_recent_commands_are_hints_too(voiced, upstream):
     resp = await client.post("/api/voice/transcribe", headers=user.headers, files=_audio())
     assert resp.status_code == 200, resp.text
     assert upstream.requests[0].form["prompt"].endswith("show my outliers from last week.")
+
+
+async def test_a_garment_the_corrections_added_is_asked_about(voiced, upstream):
+    client, services = voiced
+    user = await register_user(client, "marge")
+    heard = "Make me 3 skirts, the kind Aunt Marge adores."
+    body = await _speak(client, upstream, user, heard)
+    # Without the sound to weigh them, corrections of the tail made a second garment.
+    assert body["needs_confirmation"] is True
+    assert body["job_id"] is None
+    slot = next(u for u in body["unsure"] if u["slot"] == "garment 2")
+    assert slot["options"] == [{"label": "none", "text": heard}]
+    assert await _jobs(services, user) == 0
+
+    resp = await client.post(
+        f"/api/voice/commands/{body['command_id']}/confirm",
+        headers=user.headers,
+        json={"text": slot["options"][0]["text"]},
+    )
+    assert resp.status_code == 200, resp.text
+    assert [s["garment_type"] for s in resp.json()["specs"]] == ["skirt"]
+    assert await _jobs(services, user) == 1

@@ -214,3 +214,10 @@ def test_a_clear_reading_is_not_asked_about() -> None:
     said = "Make me 10 bohemian style dresses."
     hearing = understand([said], scorer=Sound({said: -20.0}))
     assert not hearing.needs_confirmation
+
+
+def test_a_second_garment_a_correction_adds_is_one_question() -> None:
+    hearing = understand(["Make me 3 skirts, the kind Aunt Marge adores."])
+    garments = [u for u in hearing.unsure if u.slot.startswith("garment ")]
+    assert [u.slot for u in garments] == ["garment 2"]
+    assert garments[0].options[0][0] == "none"

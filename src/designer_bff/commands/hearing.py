@@ -472,21 +472,28 @@ def parse_quality(parsed: ParseResult, collections: Lexicon | None = None) -> fl
     return score
 
 
-def _slot_values(parsed: ParseResult) -> dict[str, str]:
-    data = parsed.to_dict()
-    out: dict[str, str] = {"intent": data["intent"]}
-    spec = data["spec"]
+def _spec_values(spec: dict[str, Any], prefix: str, out: dict[str, str]) -> None:
     for name, values in (spec.get("exclude") or {}).items():
         if values:
-            out[f"exclude.{name}"] = ", ".join(sorted(str(v) for v in values))
+            out[f"{prefix}exclude.{name}"] = ", ".join(sorted(str(v) for v in values))
     for name, value in spec.items():
         if name == "exclude":
             continue
         if isinstance(value, list):
             if value:
-                out[name] = ", ".join(sorted(str(v) for v in value))
+                out[prefix + name] = ", ".join(sorted(str(v) for v in value))
         elif value is not None:
-            out[name] = str(value)
+            out[prefix + name] = str(value)
+
+
+def _slot_values(parsed: ParseResult) -> dict[str, str]:
+    data = parsed.to_dict()
+    out: dict[str, str] = {"intent": data["intent"]}
+    _spec_values(data["spec"], "", out)
+    # A second garment a reading adds ("..., the weekend antique greige dress") differs
+    # too: "garment 2 colors".
+    for number, spec in enumerate((data.get("specs") or [])[1:], start=2):
+        _spec_values(spec, f"garment {number} ", out)
     target = data["target"]
     for name in ("collection_name", "image_ref", "count"):
         if target.get(name) is not None:
@@ -558,13 +565,18 @@ def choose(
     def flag(rival: Candidate, heard: str) -> None:
         assert rival.parse is not None
         theirs = _slot_values(rival.parse)
-        for slot in sorted(set(chosen) | set(theirs)):
-            if slot == "intent" or chosen.get(slot) == theirs.get(slot):
+        for key in sorted(set(chosen) | set(theirs)):
+            if key == "intent" or chosen.get(key) == theirs.get(key):
                 continue
-            option = (theirs.get(slot, "none"), rival.text)
+            slot = key
+            if key.startswith("garment "):
+                # One question per further garment, by its type, not one per attribute.
+                slot = " ".join(key.split(" ")[:2])
+                key = f"{slot} garment_type"
+            option = (theirs.get(key, "none"), rival.text)
             entry = unsure.get(slot)
             if entry is None:
-                unsure[slot] = UnsureSlot(slot, heard, chosen.get(slot, "none"), (option,))
+                unsure[slot] = UnsureSlot(slot, heard, chosen.get(key, "none"), (option,))
             elif all(o[0] != option[0] for o in entry.options) and len(entry.options) < 3:
                 unsure[slot] = UnsureSlot(
                     slot, entry.heard, entry.understood, (*entry.options, option)
@@ -592,12 +604,7 @@ def choose(
     # Words nothing explains left in the chosen reading: it was misheard somewhere the
     # corrections could not mend ("Fun glamour Claws at Wind skirts"). Ask rather than act.
     unclear = _unexplained(best.text, lexicon, collections)
-    if (
-        best.acoustic is not None
-        and len(unclear) >= UNCLEAR_WORDS
-        and best.parse.intent != "unknown"
-        and COMMAND not in unsure
-    ):
+    if len(unclear) >= UNCLEAR_WORDS and best.parse.intent != "unknown" and COMMAND not in unsure:
         others = tuple(
             (c.text, c.text)
             for c in ranked[1:]
