@@ -13,8 +13,8 @@ clip it measures:
 - understood: the parser on what ``commands.hearing`` chose among the readings and the
   slot corrections, weighed against the audio (what the API acts on or asks about);
 - confirm: how often the reply asks the designer to confirm an unsure slot;
-- wrong, unasked: misunderstood and acted on without asking (the mistakes that cost a
-  designer a wrong batch);
+- wrong, acted on: misunderstood and acted on without asking (the mistakes that cost a
+  designer a wrong batch); a reply that it did not understand, or an error, is no act;
 - RTF: seconds of recognition per second of audio, decoding alone and with the
   understanding step (candidates scored against the audio and parsed);
 - reply: seconds from the end of the recording to the understood command (decode,
@@ -155,6 +155,7 @@ class Row:
     raw: bool
     understood: bool
     confirm: bool
+    acts: bool  # the understood command would be carried out (no "didn't understand", no error)
     transcript: str
     understood_text: str
     audio_s: float
@@ -162,9 +163,9 @@ class Row:
     reply_s: float
 
     @property
-    def unasked(self) -> bool:
+    def wrong_acted(self) -> bool:
         """Misunderstood and acted on without asking: the mistakes a designer pays for."""
-        return not self.understood and not self.confirm
+        return not self.understood and not self.confirm and self.acts
 
 
 async def run_model(model: str, clips: list[Clip], threads: int) -> list[Row]:
@@ -198,6 +199,7 @@ async def run_model(model: str, clips: list[Clip], threads: int) -> list[Row]:
                 raw=evaluate(clip.case, parse(transcript.transcript)),
                 understood=evaluate(clip.case, understood),
                 confirm=hearing.needs_confirmation,
+                acts=understood.intent != "unknown" and understood.error is None,
                 transcript=transcript.transcript,
                 understood_text=hearing.understood_text,
                 audio_s=audio.duration_s,
@@ -219,12 +221,13 @@ def report(model: str, rows: list[Row], show_failures: bool) -> float:
     print(f"\nmodel {model}: {len(rows)} spoken commands")
     print(
         f"  {'voice':<24} {'n':>4} {'typed':>7} {'raw':>7} {'underst.':>8} {'confirm':>8}"
-        f" {'wrong, unasked':>15}"
+        f" {'wrong, acted on':>16}"
     )
     for voice, group in [*sorted(by_voice.items()), ("overall", rows)]:
         print(
             f"  {voice:<24} {len(group):>4} {pct(group, 'typed'):>7} {pct(group, 'raw'):>7} "
-            f"{pct(group, 'understood'):>8} {pct(group, 'confirm'):>8} {pct(group, 'unasked'):>15}"
+            f"{pct(group, 'understood'):>8} {pct(group, 'confirm'):>8} "
+            f"{pct(group, 'wrong_acted'):>16}"
         )
     audio = sum(r.audio_s for r in rows)
     rtf = sum(r.recognise_s for r in rows) / audio
@@ -239,8 +242,9 @@ def report(model: str, rows: list[Row], show_failures: bool) -> float:
     if show_failures:
         for row in rows:
             if not row.understood:
+                asked = "asked" if row.confirm else "acted on" if row.acts else "not done"
                 print(
-                    f"    x [{row.clip.voice}] {row.clip.case['text']!r}\n"
+                    f"    x [{row.clip.voice}, {asked}] {row.clip.case['text']!r}\n"
                     f"        heard {row.transcript!r}\n        understood {row.understood_text!r}"
                 )
     return sum(r.understood for r in rows) / len(rows)
