@@ -221,3 +221,8 @@ def test_a_second_garment_a_correction_adds_is_one_question() -> None:
     garments = [u for u in hearing.unsure if u.slot.startswith("garment ")]
     assert [u.slot for u in garments] == ["garment 2"]
     assert garments[0].options[0][0] == "none"
+
+
+def test_an_image_reference_is_kept() -> None:
+    # "image" is a command word: it was corrected to "edgy" as a word nothing explains.
+    assert understand(["4 more like image 23."]).understood_text == "4 more like image 23."

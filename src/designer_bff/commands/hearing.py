@@ -58,7 +58,8 @@ COMMAND_WORDS: tuple[str, ...] = (
     "save", "cancel", "stop", "pause", "kill", "bill", "spend", "spent", "cost", "costs",
     "budget", "last", "batch", "riff", "riffs", "variations", "more", "like", "week",
     "month", "today", "yesterday", "morning", "evening", "schedule", "help", "couple",
-    "few", "dozen", "another", "these", "those", "this", "them", "it", "ones",
+    "few", "dozen", "another", "these", "those", "this", "them", "it", "ones", "image",
+    "images",
 )  # fmt: skip
 
 # Words that carry no slot value: never proposed as misheard on their own.
