@@ -891,6 +891,38 @@ def test_a_correction_touches_only_its_family_and_garment():
     assert kept.spec is not None and kept.spec.exclude.details == ["pocket"]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("make a red dress and a blue skirt, actually make the skirt green",
+         [(1, "dress", ["red"], []), (1, "skirt", ["green"], [])]),
+        ("make 2 dresses in silk and a skirt, actually make the dress linen",
+         [(2, "dress", [], ["linen"]), (1, "skirt", [], [])]),
+        ("a red dress, actually a dress in green", [(1, "dress", ["green"], [])]),
+        ("a red dress, no, make that dress a green silk one",
+         [(1, "dress", ["green"], ["silk"])]),
+        ("make 2 black dresses, actually make it 4", [(4, "dress", ["black"], [])]),
+        ("make 2 black dresses, no, 4", [(4, "dress", ["black"], [])]),
+        ("make 2 black dresses, sorry, 4 white dresses", [(4, "dress", ["white"], [])]),
+        ("make black dresses, sorry, 4 black dresses", [(4, "dress", ["black"], [])]),
+        ("make 2 dresses and a skirt, actually make the dresses 4",
+         [(4, "dress", [], []), (1, "skirt", [], [])]),
+    ],
+)  # fmt: skip
+def test_a_correction_naming_a_garment_changes_that_garment(text, expected):
+    result = parse_command(text)
+    assert result.intent == "generate"
+    got = [(s.quantity, s.garment_type, s.colors, s.fabrics) for s in result.specs]
+    assert got == expected
+
+
+def test_a_new_garment_after_a_correction_cue_is_still_new():
+    result = parse_command("make 2 black dresses and a skirt, actually 3 skirts")
+    assert [(s.quantity, s.garment_type) for s in result.specs] == [(2, "dress"), (3, "skirt")]
+    result = parse_command("a red dress, no, a skirt")
+    assert [(s.garment_type, s.colors) for s in result.specs] == [("skirt", ["red"])]
+
+
 def test_make_it_still_changes_the_last_image():
     assert parse_command("no, make it gold").intent == "variations"
 

@@ -1042,17 +1042,134 @@ def _merge_split_compounds(items: list[_Item]) -> None:
             item.readings = (tuple(a for a in item.reading if a.family != "garment_type"),)
 
 
+def _is_correction_marker(items: Sequence[_Item], k: int) -> bool:
+    item = items[k]
+    nxt = items[k + 1] if k + 1 < len(items) else None
+    return (item.kind == "neg" and item.word == "no" and nxt is not None
+            and nxt.word == ",") or (item.kind == "word" and (
+                item.word in _CORRECTION_WORDS
+                or (item.word == "mean" and k > 0 and items[k - 1].word == "i")))  # fmt: skip
+
+
+_DEFINITE = frozenset({"the", "that", "those", "these"})
+_GARMENT_CORRECTION_SKIP = _CORRECTION_SKIP | {"let's", "lets", "let", "can", "you", "please"}
+
+
+def _garment_value(item: _Item) -> str | None:
+    return next((a.value for a in item.reading if a.family == "garment_type"), None)
+
+
+def _garment_span(items: Sequence[_Item], target: int, limit: int) -> tuple[int, int]:
+    """The items around the garment at `target` that describe it, up to `limit`."""
+    start = target
+    while start > 0 and not (
+        items[start - 1].is_garment
+        or (items[start - 1].kind == "conj" and items[start - 1].word in _SEGMENT_BREAKS)
+    ):
+        start -= 1
+    stop = target + 1
+    while stop < limit and not (
+        items[stop].is_garment
+        or (items[stop].kind == "conj" and items[stop].word in _SEGMENT_BREAKS)
+    ):
+        stop += 1
+    return start, stop
+
+
+def _correct_quantity(items: Sequence[_Item], target: int, start: int, number: _Item) -> bool:
+    """Give the garment at `target` the corrected quantity; False when it had none."""
+    said = [it for it in items[start:target] if it.kind == "num"]
+    if not said:
+        return False
+    said[-1].number, said[-1].strong, said[-1].word = number.number, True, number.word
+    number.kind = "word"
+    return True
+
+
+def _apply_garment_corrections(items: list[_Item]) -> None:
+    """ "a red dress and a blue skirt, actually make the skirt green": a correction that
+    names a garment already asked for ("the skirt", or "a skirt" right after one) changes
+    that garment (its attribute of the same family is replaced) instead of adding one.
+    A bare number corrects the last garment's quantity ("3 dresses, no, make it 4")."""
+    k = 0
+    while k < len(items):
+        if not _is_correction_marker(items, k):
+            k += 1
+            continue
+        j = k + 1
+        definite = False
+        while (
+            j < len(items)
+            and items[j].kind not in {"attr", "num"}
+            and (items[j].word in _GARMENT_CORRECTION_SKIP or items[j].word in _DEFINITE)
+        ):
+            definite = definite or items[j].word in _DEFINITE
+            j += 1
+        last = max((i for i in range(k) if items[i].is_garment), default=None)
+        number = items[j] if j < len(items) and items[j].kind == "num" else None
+        if number is not None:
+            j += 1
+        before = []  # "sorry, 4 black dresses"
+        while j < len(items) and items[j].kind == "attr" and not items[j].is_garment:
+            before.append(items[j])
+            j += 1
+        garment = _garment_value(items[j]) if j < len(items) and items[j].is_garment else None
+        end = j + 1 if garment is not None else j
+        while end < len(items) and not (
+            items[end].is_garment
+            or (items[end].kind == "conj" and items[end].word in _SEGMENT_BREAKS - {","})
+        ):
+            end += 1
+        if garment is None:
+            # "make it 4": a strong number with nothing after it.
+            if number is not None and number.strong and not before and j >= len(items):
+                if last is not None:
+                    _correct_quantity(items, last, _garment_span(items, last, k)[0], number)
+            k = max(end, k + 1)
+            continue
+        earlier = [
+            i for i in range(k) if items[i].is_garment and _garment_value(items[i]) == garment
+        ]
+        # "the skirt" names any garment asked for; "a skirt" only the one just said.
+        if not earlier or not (definite or earlier[-1] == last):
+            k += 1
+            continue
+        target = earlier[-1]
+        items_target = items[target]
+        new = before + [it for it in items[j + 1 : end] if it.kind == "attr" and not it.neg]
+        start, stop = _garment_span(items, target, k)
+        if number is None:  # "make the dresses 4"
+            number = next((it for it in items[j + 1 : end] if it.kind == "num"), None)
+        strong = number is not None and number.strong
+        if not new and not strong:
+            k += 1
+            continue
+        families = {a.family for it in new for a in it.reading}
+        for it in items[start:stop]:
+            if it is not items[target] and it.kind == "attr" and not it.neg:
+                if {a.family for a in it.reading} & families:
+                    it.kind = "word"
+        moved = list(new)
+        if strong and number is not None and not _correct_quantity(items, target, start, number):
+            moved.append(number)  # "black dresses, sorry, 4 black dresses": it had none
+        items[j].kind = "word"
+        items[:] = [it for it in items if not any(it is m for m in moved)]
+        target = next(i for i, it in enumerate(items) if it is items_target)
+        items[target:target] = new
+        if len(moved) > len(new):
+            first = target  # the quantity goes before the garment's own attributes
+            while first > start and items[first - 1].kind == "attr":
+                first -= 1
+            items.insert(first, moved[-1])
+        k = end
+
+
 def _apply_corrections(items: list[_Item]) -> None:
     """Drop the attribute a correction replaces: the nearest one before it in the same
     family, within the last garment named (a garment replaces only a garment). Nothing
     else is touched: "no, no pockets" and "3 dresses, no sleeves" keep their meaning."""
-    for k, item in enumerate(items):
-        nxt = items[k + 1] if k + 1 < len(items) else None
-        marker = (item.kind == "neg" and item.word == "no" and nxt is not None
-                  and nxt.word == ",") or (item.kind == "word" and (
-                      item.word in _CORRECTION_WORDS
-                      or (item.word == "mean" and k > 0 and items[k - 1].word == "i")))  # fmt: skip
-        if not marker:
+    for k in range(len(items)):
+        if not _is_correction_marker(items, k):
             continue
         j = k + 1
         while j < len(items) and (
@@ -1638,6 +1755,7 @@ class CommandParser:
     def _items(self, s: str) -> list[_Item]:
         items = _itemize(s.split(), self.taxonomy)
         _merge_split_compounds(items)
+        _apply_garment_corrections(items)
         _apply_corrections(items)
         _apply_negations(items)
         _resolve_sleeve_words(items)
