@@ -1000,3 +1000,10 @@ def test_a_new_collections_name_after_a_full_stop(text, name):
     result = parse(text)
     assert result.intent == "collection_create"
     assert result.target.collection_name == name
+
+
+def test_a_verb_that_is_also_a_noun_adds_only_with_an_object():
+    assert parse_command("pin that to the SS25 Moodboard").intent == "collection_add"
+    assert parse_command("pop the last 3 in Summer Capsule").intent == "collection_add"
+    # "pin" in "baby pin stripe" moved nothing.
+    assert parse_command("workwear blazers in baby pin stripe, 3").intent == "generate"

@@ -783,9 +783,16 @@ _COLLECTION_CREATE_RE = _rx(
     rf"(?: new| fresh)?(?: [a-z0-9]+){{0,4}}? {_CREATE_NOUN} (?:called|named|titled)\b"
 )
 _NAME_MARKER_RE = _rx(r"\b(?:called|named|titled|entitled|name it|call it)\b")
+# Words that are also nouns ("a baby pin stripe", "a drop waist") add only when what they
+# move follows them ("pin that to ...", "pop the last 3 in ...").
+_ADD_OBJECT = (
+    r"(?: (?:these|those|this|that|them|it|the|my|all|both|everything|last|latest|one|\d+"
+    r"|to|into|in|onto|on|outliers?|images?|designs?))"
+)
 _ADD_VERB_RE = _rx(
-    r"\b(?:add|save|put|move|pin|stick|throw|drop|file|copy|send|include|place|bookmark"
-    r"|stash|store|chuck|toss|pop|bung|shove|tuck|dump|file away|shortlist)\b"
+    r"\b(?:add|save|put|move|copy|include|bookmark|shortlist|file away)\b"
+    rf"|\b(?:pin|stick|throw|drop|file|send|place|stash|store|chuck|toss|pop|bung|shove|tuck"
+    rf"|dump)\b(?={_ADD_OBJECT})"
 )
 # Renaming or deleting a collection has no intent yet: it must not read as a design request.
 _COLLECTION_MANAGE_RE = _rx(
