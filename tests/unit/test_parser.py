@@ -1007,3 +1007,17 @@ def test_a_verb_that_is_also_a_noun_adds_only_with_an_object():
     assert parse_command("pop the last 3 in Summer Capsule").intent == "collection_add"
     # "pin" in "baby pin stripe" moved nothing.
     assert parse_command("workwear blazers in baby pin stripe, 3").intent == "generate"
+
+
+@pytest.mark.parametrize(
+    "text", ["I want 20Y 2K crop tops", "20 Y-2K crop tops", "20 y2k crop tops"]
+)
+def test_y2k_as_recognisers_write_it(text):
+    result = parse_command(text)
+    assert result.spec is not None
+    assert (result.spec.quantity, result.spec.styles) == (20, ["y2k"])
+
+
+def test_a_count_in_thousands_is_not_one():
+    result = parse_command("make 2k dresses")
+    assert result.error is not None and result.error.code == "quantity_too_large"

@@ -371,6 +371,10 @@ def _plain_numbers(s: str) -> str:
     return _DECIMAL_RE.sub(decimal, s)
 
 
+# "Y2K" as recognisers write it: "Y 2K", "Y-2K", and fused to a count ("20Y 2K").
+_Y2K_RE = re.compile(r"\b(\d+)?\s?y[\s-]?2\s?k\b")
+_THOUSANDS_RE = re.compile(r"\b(\d+)k\b")  # "2k dresses" is 2000, not a dress
+
 _REF_WORD = "xrefx"  # stands for an image id pulled out of the text
 _MARK = "_"  # stands for text consumed by an extractor (time range, reference, clock time)
 
@@ -386,6 +390,8 @@ def _tokenize(text: str) -> tuple[list[str], list[str]]:
         return f" {_REF_WORD} "
 
     s = _ID_RE.sub(take_id, s)
+    s = _Y2K_RE.sub(lambda m: f"{m.group(1) or ''} y2k", s)
+    s = _THOUSANDS_RE.sub(r"\g<1>000", s)
     s = _PRONOUN_ONE.sub(r"\1 one", s)
     s = _DOT_TIME.sub(lambda m: f"{m.group(1) or m.group(3)}:{m.group(2) or m.group(4)}", s)
     s = _plain_numbers(s)
