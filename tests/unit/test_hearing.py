@@ -221,6 +221,14 @@ def test_a_reading_with_words_nothing_explains_is_asked_about() -> None:
     assert doubt.heard  # the words that made it a guess
 
 
+def test_a_command_the_parser_reads_weakly_is_asked_about() -> None:
+    # "order pizza" heard as "Holiday Beach.": a design for beach, for holiday, at best.
+    heard = "Holiday Beach."
+    hearing = understand([heard], scorer=Sound({heard: -12.0}))
+    doubt = next(u for u in hearing.unsure if u.slot == "command")
+    assert (doubt.heard, doubt.understood) == (heard, heard)
+
+
 def test_a_clear_reading_is_not_asked_about() -> None:
     said = "Make me 10 bohemian style dresses."
     hearing = understand([said], scorer=Sound({said: -20.0}))
