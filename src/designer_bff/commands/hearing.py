@@ -691,10 +691,11 @@ def understand(
         return parse(recase_collections(text, names))
 
     found = candidates(readings, lexicon, names)
-    first = [w.lower() for w in _words(readings[0])]
+    # Cut anywhere, even inside a word ("... called summer cap." for "... summer capsule.").
+    first = " ".join(_words(readings[0].lower()))
     for cand in found:
-        words = [w.lower() for w in _words(cand.text)]
-        cand.truncated = len(words) < len(first) and first[: len(words)] == words
+        text = " ".join(_words(cand.text.lower()))
+        cand.truncated = len(text) < len(first) and first.startswith(text)
     if scorer is not None and len(found) > 1:
         for cand, value in zip(found, scorer.score([c.text for c in found]), strict=True):
             cand.acoustic = value
