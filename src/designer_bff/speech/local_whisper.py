@@ -194,7 +194,11 @@ class WhisperScorer:
         if not texts:
             return []
         tokenizer = self._tokenizer
-        tokens = [[*tokenizer.encode(" " + t.strip()), tokenizer.eot] for t in texts]
+        # Without the end of text: CTranslate2's alignment gives it no probability (its
+        # softmax covers text tokens only), so it only added the same -27.6 to every score.
+        # Scoring the end of text through `generate` with logits was measured and not kept
+        # (bench/README.md).
+        tokens = [tokenizer.encode(" " + t.strip()) for t in texts]
         batch = ctranslate2.StorageView.from_array(
             np.ascontiguousarray(np.repeat(self._encoded, len(texts), axis=0))
         )
