@@ -66,6 +66,13 @@ def test_a_number_heard_as_a_word_where_a_count_fits(
     assert slots["quantity"].heard in NUMBER_HOMOPHONES
 
 
+def test_make_it_at_the_end_may_be_a_count() -> None:
+    hearing = understand(["Summer dresses in terracotta. Make it."])
+    assert hearing.understood_text == "Summer dresses in terracotta. Make eight."
+    slots = {u.slot: u for u in hearing.unsure}
+    assert (slots["quantity"].heard, slots["quantity"].understood) == ("it", "8")
+
+
 @pytest.mark.parametrize(
     "said",
     [
@@ -73,6 +80,7 @@ def test_a_number_heard_as_a_word_where_a_count_fits(
         "make me 3 gowns to wear to a gala",
         "sundresses for the summer, 4 of them",
         "Find summer dresses in linen",
+        "make it red",
     ],
 )
 def test_words_that_are_not_counts_stay(said: str) -> None:

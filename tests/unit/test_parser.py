@@ -1021,3 +1021,16 @@ def test_y2k_as_recognisers_write_it(text):
 def test_a_count_in_thousands_is_not_one():
     result = parse_command("make 2k dresses")
     assert result.error is not None and result.error.code == "quantity_too_large"
+
+
+@pytest.mark.parametrize(
+    ("text", "quantity", "neckline"),
+    [
+        ("3 1, shoulder gowns in red", 3, "one-shoulder"),
+        ("Have a dozen denim jackets", 6, None),
+    ],
+)
+def test_numbers_as_recognisers_write_them(text, quantity, neckline):
+    result = parse_command(text)
+    assert result.spec is not None
+    assert (result.spec.quantity, result.spec.neckline) == (quantity, neckline)

@@ -314,6 +314,10 @@ def _count_position(words: Sequence[str], i: int) -> bool:
 def _homophone_count(words: Sequence[str], i: int) -> str | None:
     """The number word i sounds like, where a count fits ("make find skirts")."""
     w = words[i].lower()
+    if w == "it":
+        # "Summer dresses in terracotta. Make it." ends on a count; "make it red" does not.
+        last = i == len(words) - 1 and i > 0 and words[i - 1].lower() == "make"
+        return "eight" if last else None
     if w not in NUMBER_HOMOPHONES or (i == 0 and w in _VERB_HOMOPHONES):
         return None
     return NUMBER_HOMOPHONES[w] if _count_position(words, i) else None
@@ -367,10 +371,10 @@ def propose(reading: str, lexicon: Lexicon, collections: Lexicon | None = None) 
     slot_words_end = coll[0] if coll is not None else free_from
     for i in range(min(len(words), slot_words_end)):
         w = words[i].lower()
+        number = _homophone_count(words, i)
+        if number is not None:
+            edits.append(Edit(i, i + 1, words[i], Term(number, QUANTITY, ""), 1.0))
         if not any(c.isdigit() for c in w) and _count_position(words, i):
-            number = _homophone_count(words, i)
-            if number is not None:
-                edits.append(Edit(i, i + 1, words[i], Term(number, QUANTITY, ""), 1.0))
             for term, sim in lexicon.near(phrase_key(w), frozenset({QUANTITY}), limit=1):
                 if term.text not in (w, number):
                     edits.append(Edit(i, i + 1, words[i], term, sim))
