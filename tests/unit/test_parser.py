@@ -1034,3 +1034,13 @@ def test_numbers_as_recognisers_write_them(text, quantity, neckline):
     result = parse_command(text)
     assert result.spec is not None
     assert (result.spec.quantity, result.spec.neckline) == (quantity, neckline)
+
+
+def test_a_recognisers_comma_inside_a_compound_or_a_negation():
+    result = parse_command("Jump, suit in any color, but black.")
+    assert result.spec is not None
+    assert result.spec.garment_type == "jumpsuit"
+    assert (result.spec.colors, result.spec.exclude.colors) == ([], ["black"])
+    # A term before the comma stays a term of its own.
+    kept = parse_command("slip, dress in silk")
+    assert kept.spec is not None and kept.spec.garment_type == "dress"

@@ -1003,6 +1003,10 @@ def _itemize(tokens: Sequence[str], taxonomy: Taxonomy) -> list[_Item]:
             items.append(_Item("neg", i, tok))
             i += 2
             continue
+        if i + 2 < n and tokens[i + 1] == "," and (tok, tokens[i + 2]) in _NEGATION_PAIRS:
+            items.append(_Item("neg", i, tok))  # a recogniser's comma: "any color, but"
+            i += 3
+            continue
         if tok in _NEGATIONS:
             kind = "neg"
         elif tok in _CONJUNCTIONS:
@@ -1703,6 +1707,13 @@ class CommandParser:
                 if joined is not None:
                     out.append(joined)
                     i += 2
+                    continue
+            # A recogniser's pause inside the compound: "Jump, suit in black".
+            if i + 2 < n and tokens[i + 1] == "," and tokens[i] not in _JOIN_STOP:
+                joined = self.taxonomy.joined_word(tokens[i], tokens[i + 2])
+                if joined is not None and self.taxonomy.match_at(tokens, i) is None:
+                    out.append(joined)
+                    i += 3
                     continue
             out.append(tokens[i])
             i += 1
