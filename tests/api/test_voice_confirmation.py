@@ -186,3 +186,15 @@ async def test_a_garment_the_corrections_added_is_asked_about(voiced, upstream):
     assert resp.status_code == 200, resp.text
     assert [s["garment_type"] for s in resp.json()["specs"]] == ["skirt"]
     assert await _jobs(services, user) == 1
+
+
+async def test_a_weakly_understood_command_is_asked_about(voiced, upstream):
+    client, services = voiced
+    user = await register_user(client, "beach")
+    # "order pizza" as a recogniser heard it: at best a design for beach, for holiday.
+    body = await _speak(client, upstream, user, "Holiday Beach.")
+    assert body["needs_confirmation"] is True
+    assert body["job_id"] is None
+    slot = next(u for u in body["unsure"] if u["slot"] == "command")
+    assert slot["understood"] == "Holiday Beach."
+    assert await _jobs(services, user) == 0
