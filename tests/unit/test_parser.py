@@ -907,6 +907,8 @@ def test_a_correction_touches_only_its_family_and_garment():
         ("make black dresses, sorry, 4 black dresses", [(4, "dress", ["black"], [])]),
         ("make 2 dresses and a skirt, actually make the dresses 4",
          [(4, "dress", [], []), (1, "skirt", [], [])]),
+        ("make 3 dresses, no, 2 skirts", [(2, "skirt", [], [])]),
+        ("3 dresses, no, 2 pockets", [(3, "dress", [], [])]),
     ],
 )  # fmt: skip
 def test_a_correction_naming_a_garment_changes_that_garment(text, expected):

@@ -1198,6 +1198,8 @@ def _apply_corrections(items: list[_Item]) -> None:
         while j < len(items) and (
             (items[j].kind in {"word", "conj", "generic"} and items[j].word in _CORRECTION_SKIP)
             or (items[j].kind == "num" and items[j].word in {"a", "an"})
+            # "3 dresses, no, 2 skirts": the count goes with the garment that replaces
+            or (items[j].kind == "num" and j + 1 < len(items) and items[j + 1].is_garment)
         ):
             j += 1
         if j >= len(items) or items[j].kind != "attr" or items[j].neg:
