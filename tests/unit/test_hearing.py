@@ -237,6 +237,21 @@ def test_a_command_the_parser_reads_weakly_is_asked_about() -> None:
     assert (doubt.heard, doubt.understood) == (heard, heard)
 
 
+def test_the_options_of_a_doubtful_command_each_mean_something_else() -> None:
+    heard = "Fun clammer claws at wind skirts."
+    same = "Fun clammer claws at the wind skirts."  # the same command, otherwise
+    other = "Fun glamour skirts."
+    hearing = understand(
+        [heard, same, other], scorer=Sound({heard: -10.0, same: -10.5, other: -30.0})
+    )
+    doubt = next(u for u in hearing.unsure if u.slot == "command")
+    assert doubt.understood == heard
+    texts = [text for _, text in doubt.options]
+    assert same not in texts and other in texts
+    understood = parse_command(heard).to_dict()
+    assert all(parse_command(t).to_dict() != understood for t in texts)
+
+
 def test_a_clear_reading_is_not_asked_about() -> None:
     said = "Make me 10 bohemian style dresses."
     hearing = understand([said], scorer=Sound({said: -20.0}))

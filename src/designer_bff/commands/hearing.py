@@ -638,12 +638,17 @@ def choose(
         else None
     )
     if doubt is not None and best.parse.intent != "unknown" and COMMAND not in unsure:
-        others = tuple(
-            (c.text, c.text)
-            for c in ranked[1:]
-            if c.parse is not None and c.parse.intent != "unknown" and c.text != best.text
-        )[:2]
-        unsure[COMMAND] = UnsureSlot(COMMAND, doubt, best.text, others)
+        # Readings that mean something else: one that parses the same is no choice.
+        meanings = [chosen]
+        others: list[tuple[str, str]] = []
+        for c in ranked[1:]:
+            if c.parse is None or c.parse.intent == "unknown" or len(others) >= 2:
+                continue
+            meaning = _slot_values(c.parse)
+            if meaning not in meanings:
+                meanings.append(meaning)
+                others.append((c.text, c.text))
+        unsure[COMMAND] = UnsureSlot(COMMAND, doubt, best.text, tuple(others))
     alternatives = [c.text for c in ranked[1:4]]
     return Hearing(
         transcript=transcript,
