@@ -50,7 +50,11 @@ import run as labelled  # noqa: E402  (bench/commands/run.py)
 
 from designer_bff.collections.service import name_key  # noqa: E402
 from designer_bff.commands import phonetics  # noqa: E402
-from designer_bff.commands.hearing import command_vocabulary, understand  # noqa: E402
+from designer_bff.commands.hearing import (  # noqa: E402
+    command_vocabulary,
+    settled_reading,
+    understand,
+)
 from designer_bff.commands.parser import ParseResult, parse_command  # noqa: E402
 from designer_bff.garments.taxonomy import get_taxonomy  # noqa: E402
 from designer_bff.speech import LocalWhisperProvider, RecognitionHints, load_audio  # noqa: E402
@@ -175,7 +179,9 @@ async def run_model(model: str, clips: list[Clip], threads: int) -> list[Row]:
     await provider.warm_up()
     phonetics.warm_up()  # the pronouncing dictionary loads once per process
     collections = existing_collections()
-    hints = RecognitionHints(phrases=tuple(collections), vocabulary=command_vocabulary())
+    hints = RecognitionHints(
+        phrases=tuple(collections), vocabulary=command_vocabulary(), settled=settled_reading
+    )
     rows: list[Row] = []
     for clip in clips:
         data = clip.path.read_bytes()

@@ -211,6 +211,30 @@ async def test_a_vocabulary_keeps_the_beam_to_command_words(
     assert kept.scorer is not None
 
 
+async def test_a_settled_reading_skips_the_unrestricted_pass(
+    whisper: LocalWhisperProvider, tmp_path: Path
+) -> None:
+    from designer_bff.commands.hearing import command_vocabulary
+
+    clip = decode_audio(espeak_wav("make me three dresses in camel wool", tmp_path))
+    asked: list[str] = []
+
+    def hints(answer: bool) -> RecognitionHints:
+        def settled(reading: str) -> bool:
+            asked.append(reading)
+            return answer
+
+        return RecognitionHints(vocabulary=command_vocabulary(), settled=settled)
+
+    unsettled = await whisper.transcribe(clip, hints(False))
+    every = [unsettled.transcript, *unsettled.alternatives]
+    # The unrestricted pass adds its reading last ("Make me free dresses in Kamelworld.").
+    assert not all(w in command_vocabulary() for w in normalise(every[-1])), every
+    settled = await whisper.transcribe(clip, hints(True))
+    assert [settled.transcript, *settled.alternatives] == every[:-1]
+    assert asked == [unsettled.transcript, settled.transcript]
+
+
 async def test_free_text_still_has_an_unrestricted_reading(
     whisper: LocalWhisperProvider, tmp_path: Path
 ) -> None:

@@ -14,6 +14,7 @@ from designer_bff.commands.hearing import (
     command_vocabulary,
     propose,
     recase_collections,
+    settled_reading,
     understand,
 )
 from designer_bff.commands.hearing import base_lexicon as lexicon
@@ -268,3 +269,19 @@ def test_a_second_garment_a_correction_adds_is_one_question() -> None:
 def test_an_image_reference_is_kept() -> None:
     # "image" is a command word: it was corrected to "edgy" as a word nothing explains.
     assert understand(["4 more like image 23."]).understood_text == "4 more like image 23."
+
+
+@pytest.mark.parametrize(
+    ("reading", "settled"),
+    [
+        ("Make me 10 bohemian style dresses.", True),
+        ("Add the last 3 to Winter Noir.", True),
+        ("Create a collection called lighthouse keeper.", False),  # free text
+        ("New board. Bridal ideas.", False),  # a new name, without a cue word
+        ("Holiday Beach.", False),  # weakly understood
+        ("Fun clammer claws at wind skirts.", False),  # words nothing explains
+        ("What's the weather like in Paris?", False),  # no command
+    ],
+)
+def test_a_settled_reading_needs_no_free_text_pass(reading: str, settled: bool) -> None:
+    assert settled_reading(reading) is settled

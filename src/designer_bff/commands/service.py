@@ -19,6 +19,7 @@ from designer_bff.commands.hearing import (
     Hearing,
     command_vocabulary,
     confirm_prompt,
+    settled_reading,
     understand,
 )
 from designer_bff.commands.interpreter import (
@@ -166,7 +167,10 @@ class CommandService:
         phrases = tuple(dict.fromkeys([*names, *recent]))
         await db.commit()  # no transaction stays open while the recogniser runs
         transcript = await self.transcribe(
-            data, RecognitionHints(phrases=phrases, vocabulary=command_vocabulary())
+            data,
+            RecognitionHints(
+                phrases=phrases, vocabulary=command_vocabulary(), settled=settled_reading
+            ),
         )
         hearing = await asyncio.to_thread(
             understand,

@@ -12,7 +12,7 @@ should answer with, so the endpoint can map any :class:`SpeechError` generically
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -124,6 +124,9 @@ class RecognitionHints:
     # decoding to them does so in one pass (the phrases' words count too); free text
     # such as a new collection's name still comes from an unrestricted pass.
     vocabulary: frozenset[str] = frozenset()
+    # Whether a reading of the restricted pass is already a whole command in that
+    # vocabulary (no free text in it): then the unrestricted pass may be skipped.
+    settled: Callable[[str], bool] | None = field(default=None, compare=False)
 
     def prompt(self, base: str = "", limit_chars: int = 900) -> str:
         """A prompt for recognisers that take one (Whisper, OpenAI): the base text

@@ -398,7 +398,10 @@ class LocalWhisperProvider(SpeechProvider):
         readings: list[str] = []
         with _DECODE_LOCK:
             encoded = model.encode(features)
-            for suppress, width, hypotheses in passes:
+            for index, (suppress, width, hypotheses) in enumerate(passes):
+                settled = hints.settled if hints is not None else None
+                if index > 0 and readings and settled is not None and settled(readings[0]):
+                    break  # the vocabulary pass heard a whole command: no free text to find
                 generated = model.model.generate(
                     encoded,
                     [tokens],
