@@ -908,6 +908,8 @@ def test_a_correction_touches_only_its_family_and_garment():
         ("make 2 dresses and a skirt, actually make the dresses 4",
          [(4, "dress", [], []), (1, "skirt", [], [])]),
         ("make 3 dresses, no, 2 skirts", [(2, "skirt", [], [])]),
+        ("a red dress and a blue skirt, actually a dress in green",
+         [(1, "dress", ["green"], []), (1, "skirt", ["blue"], [])]),
         ("3 dresses, no, 2 pockets", [(3, "dress", [], [])]),
     ],
 )  # fmt: skip

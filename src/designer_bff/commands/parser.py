@@ -1111,8 +1111,8 @@ def _correct_quantity(items: Sequence[_Item], target: int, start: int, number: _
 
 def _apply_garment_corrections(items: list[_Item]) -> None:
     """ "a red dress and a blue skirt, actually make the skirt green": a correction that
-    names a garment already asked for ("the skirt", or "a skirt" right after one) changes
-    that garment (its attribute of the same family is replaced) instead of adding one.
+    names a garment already asked for ("the skirt", "a dress in green") changes that
+    garment (its attribute of the same family is replaced) instead of adding one.
     A bare number corrects the last garment's quantity ("3 dresses, no, make it 4")."""
     k = 0
     while k < len(items):
@@ -1120,13 +1120,11 @@ def _apply_garment_corrections(items: list[_Item]) -> None:
             k += 1
             continue
         j = k + 1
-        definite = False
         while (
             j < len(items)
             and items[j].kind not in {"attr", "num"}
             and (items[j].word in _GARMENT_CORRECTION_SKIP or items[j].word in _DEFINITE)
         ):
-            definite = definite or items[j].word in _DEFINITE
             j += 1
         last = max((i for i in range(k) if items[i].is_garment), default=None)
         number = items[j] if j < len(items) and items[j].kind == "num" else None
@@ -1153,8 +1151,8 @@ def _apply_garment_corrections(items: list[_Item]) -> None:
         earlier = [
             i for i in range(k) if items[i].is_garment and _garment_value(items[i]) == garment
         ]
-        # "the skirt" names any garment asked for; "a skirt" only the one just said.
-        if not earlier or not (definite or earlier[-1] == last):
+        # "the skirt" or "a skirt": a garment already asked for is changed, not added.
+        if not earlier:
             k += 1
             continue
         target = earlier[-1]
