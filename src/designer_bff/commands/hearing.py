@@ -220,8 +220,8 @@ _FREE_TEXT_CUE = re.compile(r"\b(?:called|named|titled|name it|call it)\b", re.I
 def settled_reading(text: str) -> bool:
     """Whether a reading decoded within the command vocabulary is a whole command with no
     free text in it: understood with confidence, every word explained, no new name
-    ("called ...", a new collection). Measured on the spoken bench: 90 of 240 clips
-    skip the free-text pass, and the choice is as good."""
+    ("called ...", a new collection). Measured on the spoken bench: RTF decoding 0.233 ->
+    0.218, the same commands understood."""
     parsed = parse_command(text)
     return (
         parsed.intent not in {"unknown", "collection_create"}
@@ -646,20 +646,19 @@ def choose(
     # parser itself is unsure of (no garment and no verb: "Holiday Beach.") is a guess
     # once spoken: typed, 9 of 729 labelled commands read this weakly; heard, 13 of 14
     # were misheard. Ask rather than act.
-    unclear = best.unexplained
-    doubt = (
-        ", ".join(unclear)
-        if len(unclear) >= UNCLEAR_WORDS
-        else transcript
-        if best.parse.confidence < WEAK_COMMAND
-        else None
-    )
+    doubt: str | None = None
+    if len(best.unexplained) >= UNCLEAR_WORDS:
+        doubt = ", ".join(best.unexplained)
+    elif best.parse.confidence < WEAK_COMMAND:
+        doubt = transcript
     if doubt is not None and best.parse.intent != "unknown" and COMMAND not in unsure:
         # Readings that mean something else: one that parses the same is no choice.
         meanings = [chosen]
         others: list[tuple[str, str]] = []
         for c in ranked[1:]:
-            if c.parse is None or c.parse.intent == "unknown" or len(others) >= 2:
+            if len(others) >= 2:
+                break
+            if c.parse is None or c.parse.intent == "unknown":
                 continue
             meaning = _slot_values(c.parse)
             if meaning not in meanings:

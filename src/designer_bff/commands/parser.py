@@ -307,11 +307,11 @@ _ABBREVIATION_RE = re.compile(
 _SEASON_CODE_RE = re.compile(r"\b(ss|aw|fw)\s?['’]?(\d{2}|\d{4})\b")
 _SEASON_CODES = {"ss": " spring summer ", "aw": " autumn winter ", "fw": " autumn winter "}
 _AM_PM_DOTS = re.compile(r"\b([ap])\.\s?m\.?")
-# "this 1", "another 1": recognisers write the pronoun "one" as a digit.
 # A recogniser's "3 1, shoulder gowns" and "have a dozen": the words said were "one
 # shoulder" and "half a dozen".
 _ONE_SHOULDER_RE = re.compile(r"\b(\d+|a) 1[\s,-]+shoulder")
 _HAVE_A_DOZEN_RE = re.compile(r"(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )\bhave a dozen\b")
+# "this 1", "another 1": recognisers write the pronoun "one" as a digit.
 _PRONOUN_ONE = re.compile(
     r"\b(this|that|last|latest|previous|another|each|which|first|second|other|same) 1\b"
     r"(?!\s?(?:[:.]\d|am\b|pm\b|o'?\s?clock\b))"
@@ -803,7 +803,7 @@ _ADD_OBJECT = (
 )
 _ADD_VERB_RE = _rx(
     r"\b(?:add|save|put|move|copy|include|bookmark|shortlist|file away)\b"
-    rf"|\b(?:pin|stick|throw|drop|file|send|place|stash|store|chuck|toss|pop|bung|shove|tuck"
+    r"|\b(?:pin|stick|throw|drop|file|send|place|stash|store|chuck|toss|pop|bung|shove|tuck"
     rf"|dump)\b(?={_ADD_OBJECT})"
 )
 # Renaming or deleting a collection has no intent yet: it must not read as a design request.
@@ -1074,27 +1074,27 @@ def _is_correction_marker(items: Sequence[_Item], k: int) -> bool:
                 or (item.word == "mean" and k > 0 and items[k - 1].word == "i")))  # fmt: skip
 
 
-_DEFINITE = frozenset({"the", "that", "those", "these"})
-_GARMENT_CORRECTION_SKIP = _CORRECTION_SKIP | {"let's", "lets", "let", "can", "you", "please"}
+# "actually, can you make the skirt green": the words before what is corrected.
+_GARMENT_CORRECTION_SKIP = _CORRECTION_SKIP | {
+    "let's", "lets", "let", "can", "you", "please", "the", "those", "these",
+}  # fmt: skip
 
 
 def _garment_value(item: _Item) -> str | None:
     return next((a.value for a in item.reading if a.family == "garment_type"), None)
 
 
+def _bounds_garment(item: _Item) -> bool:
+    return item.is_garment or (item.kind == "conj" and item.word in _SEGMENT_BREAKS)
+
+
 def _garment_span(items: Sequence[_Item], target: int, limit: int) -> tuple[int, int]:
     """The items around the garment at `target` that describe it, up to `limit`."""
     start = target
-    while start > 0 and not (
-        items[start - 1].is_garment
-        or (items[start - 1].kind == "conj" and items[start - 1].word in _SEGMENT_BREAKS)
-    ):
+    while start > 0 and not _bounds_garment(items[start - 1]):
         start -= 1
     stop = target + 1
-    while stop < limit and not (
-        items[stop].is_garment
-        or (items[stop].kind == "conj" and items[stop].word in _SEGMENT_BREAKS)
-    ):
+    while stop < limit and not _bounds_garment(items[stop]):
         stop += 1
     return start, stop
 
@@ -1123,10 +1123,9 @@ def _apply_garment_corrections(items: list[_Item]) -> None:
         while (
             j < len(items)
             and items[j].kind not in {"attr", "num"}
-            and (items[j].word in _GARMENT_CORRECTION_SKIP or items[j].word in _DEFINITE)
+            and items[j].word in _GARMENT_CORRECTION_SKIP
         ):
             j += 1
-        last = max((i for i in range(k) if items[i].is_garment), default=None)
         number = items[j] if j < len(items) and items[j].kind == "num" else None
         if number is not None:
             j += 1
@@ -1143,6 +1142,7 @@ def _apply_garment_corrections(items: list[_Item]) -> None:
             end += 1
         if garment is None:
             # "make it 4": a strong number with nothing after it.
+            last = max((i for i in range(k) if items[i].is_garment), default=None)
             if number is not None and number.strong and not before and j >= len(items):
                 if last is not None:
                     _correct_quantity(items, last, _garment_span(items, last, k)[0], number)
@@ -1170,18 +1170,22 @@ def _apply_garment_corrections(items: list[_Item]) -> None:
             if it is not items[target] and it.kind == "attr" and not it.neg:
                 if {a.family for a in it.reading} & families:
                     it.kind = "word"
-        moved = list(new)
-        if strong and number is not None and not _correct_quantity(items, target, start, number):
-            moved.append(number)  # "black dresses, sorry, 4 black dresses": it had none
+        # "black dresses, sorry, 4 black dresses": a garment said without a count gets one.
+        count = (
+            number
+            if strong and number is not None and not _correct_quantity(items, target, start, number)
+            else None
+        )
         items[j].kind = "word"
-        items[:] = [it for it in items if not any(it is m for m in moved)]
+        gone = {id(it) for it in new} | ({id(count)} if count is not None else set())
+        items[:] = [it for it in items if id(it) not in gone]
         target = next(i for i, it in enumerate(items) if it is items_target)
         items[target:target] = new
-        if len(moved) > len(new):
-            first = target  # the quantity goes before the garment's own attributes
+        if count is not None:
+            first = target  # the count goes before the garment's own attributes
             while first > start and items[first - 1].kind == "attr":
                 first -= 1
-            items.insert(first, moved[-1])
+            items.insert(first, count)
         k = end
 
 

@@ -396,10 +396,10 @@ class LocalWhisperProvider(SpeechProvider):
             else [(suppressed, beam, beam if alternatives else 1)]
         )
         readings: list[str] = []
+        settled = hints.settled if hints is not None else None
         with _DECODE_LOCK:
             encoded = model.encode(features)
             for index, (suppress, width, hypotheses) in enumerate(passes):
-                settled = hints.settled if hints is not None else None
                 if index > 0 and readings and settled is not None and settled(readings[0]):
                     break  # the vocabulary pass heard a whole command: no free text to find
                 generated = model.model.generate(
