@@ -891,6 +891,12 @@ def test_a_correction_touches_only_its_family_and_garment():
     assert kept.spec is not None and kept.spec.exclude.details == ["pocket"]
 
 
+def _generated(text: str) -> list[tuple[int | None, str | None, list[str], list[str]]]:
+    result = parse_command(text)
+    assert result.intent == "generate"
+    return [(s.quantity, s.garment_type, s.colors, s.fabrics) for s in result.specs]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -914,10 +920,7 @@ def test_a_correction_touches_only_its_family_and_garment():
     ],
 )  # fmt: skip
 def test_a_correction_naming_a_garment_changes_that_garment(text, expected):
-    result = parse_command(text)
-    assert result.intent == "generate"
-    got = [(s.quantity, s.garment_type, s.colors, s.fabrics) for s in result.specs]
-    assert got == expected
+    assert _generated(text) == expected
 
 
 def test_a_new_garment_after_a_correction_cue_is_still_new():
@@ -925,6 +928,30 @@ def test_a_new_garment_after_a_correction_cue_is_still_new():
     assert [(s.quantity, s.garment_type) for s in result.specs] == [(2, "dress"), (3, "skirt")]
     result = parse_command("a red dress, no, a skirt")
     assert [(s.garment_type, s.colors) for s in result.specs] == [("skirt", ["red"])]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I have 5 denim jackets, make 3 more", [(3, "jacket", [], ["denim"])]),
+        ("I've already got a dozen denim jackets, make 3 more", [(3, "jacket", [], ["denim"])]),
+        ("I have 5 black dresses, make 3 more in red", [(3, "dress", ["red"], [])]),
+        ("we made 6 gowns last week, now do 2 more", [(2, "gown", [], [])]),
+        ("I have 5 dresses, make 3 skirts", [(3, "skirt", [], [])]),
+        # A request, not a statement: the count is the one to make.
+        ("can I have 4 red dresses", [(4, "dress", ["red"], [])]),
+        ("I'd like to have 4 red dresses", [(4, "dress", ["red"], [])]),
+    ],
+)  # fmt: skip
+def test_a_count_already_had_is_not_the_count_to_make(text, expected):
+    assert _generated(text) == expected
+
+
+def test_a_dropped_waist_is_a_detail():
+    for text in ("make 4 drop waist dresses", "4 dresses with a dropped waist"):
+        result = parse_command(text)
+        assert result.spec is not None
+        assert result.spec.details == ["drop-waist"]
 
 
 def test_make_it_still_changes_the_last_image():

@@ -192,6 +192,16 @@ _COUNT_VERBS = frozenset(
     {"make", "create", "generate", "design", "draw", "sketch", "render", "produce", "me", "us"}
 )
 
+# "I have 5 denim jackets, make 3 more": a count the speaker says they already have (or
+# made) is not the count to make. A modal before the subject makes it a request again
+# ("can I have 4 dresses").
+_POSSESSION_SUBJECTS = frozenset({"i", "we"})
+_POSSESSION_VERBS = frozenset({"have", "got", "own", "made", "bought", "designed"})
+_POSSESSION_FILLER = frozenset({"already", "have", "got", "just", "also"})
+_MODALS = frozenset(
+    {"can", "could", "may", "might", "would", "will", "shall", "should", "must", "to", "let"}
+)
+
 _NEGATIONS = frozenset(
     {"no", "not", "without", "never", "avoid", "avoiding", "minus", "except", "excluding",
      "exclude", "skip", "nothing", "none", "non", "ditch", "lose", "omit", "nix", "sans",
@@ -929,6 +939,7 @@ class _Item:
     strong: bool = False
     neg: bool = False
     occasion_cue: bool = False
+    context: bool = False  # said of what the speaker already has: fills gaps only
 
     @property
     def reading(self) -> Reading:
@@ -951,6 +962,18 @@ _CHECK_VERB_NEXT = frozenset(
     {"out", "my", "the", "on", "if", "how", "what", "that", "this", "those", "these", "it",
      "whether", "in", "up", "me", "for"}
 )  # fmt: skip
+
+
+def _is_possessed_count(tokens: Sequence[str], i: int) -> bool:
+    """Whether the number at i follows "I have", "we've already got", "I made"..."""
+    j = i - 1
+    if j < 0 or tokens[j] not in _POSSESSION_VERBS:
+        return False
+    while j > 0 and tokens[j - 1] in _POSSESSION_FILLER:
+        j -= 1
+    if j == 0 or tokens[j - 1] not in _POSSESSION_SUBJECTS:
+        return False
+    return j < 2 or tokens[j - 2] not in _MODALS
 
 
 def _itemize(tokens: Sequence[str], taxonomy: Taxonomy) -> list[_Item]:
@@ -1018,6 +1041,32 @@ def _itemize(tokens: Sequence[str], taxonomy: Taxonomy) -> list[_Item]:
         items.append(_Item(kind, i, tok))
         i += 1
     return items
+
+
+_CLAUSE_ENDS = frozenset({",", "and", "but", "so", "now", "then", "plus", "do"}) | _COUNT_VERBS
+
+
+def _set_aside_possessed(tokens: Sequence[str], items: list[_Item]) -> None:
+    """ "I have 5 black dresses, make 3 more (in red)": the count said later is the one to
+    make; the garment carries over unless another is named, its other attributes only
+    where the request says nothing of their kind."""
+    for k, item in enumerate(items):
+        if item.kind != "num" or not _is_possessed_count(tokens, item.pos):
+            continue
+        if not any(it.kind == "num" and it.strong for it in items[k + 1 :]):
+            continue  # "I have 3 dresses": no other count to prefer
+        end = next(
+            (m for m in range(k + 1, len(items)) if items[m].word in _CLAUSE_ENDS), len(items)
+        )
+        named_later = any(it.is_garment for it in items[end:])
+        item.kind = "word"
+        for it in items[k + 1 : end]:
+            if it.kind != "attr" or it.neg:
+                continue
+            if named_later:
+                it.kind = "word"
+            elif not it.is_garment:
+                it.context = True
 
 
 def _is_false_attribute(tokens: Sequence[str], i: int, length: int) -> bool:
@@ -1502,8 +1551,12 @@ def _build_specs(items: list[_Item], taxonomy: Taxonomy) -> tuple[list[GarmentSp
                 spec.garment_type = specs[-1].garment_type
         elif seg.head is not None:
             _apply_reading(spec, seg.items[seg.head].reading, taxonomy)
+        context: list[_Item] = []
         for idx, item in enumerate(seg.items):
             if item.kind != "attr" or item.neg or idx == seg.head:
+                continue
+            if item.context:
+                context.append(item)
                 continue
             if any(a.family == "garment_type" for a in item.reading):
                 # A garment word merged into the head ("bikini top"): keep its other parts.
@@ -1511,10 +1564,15 @@ def _build_specs(items: list[_Item], taxonomy: Taxonomy) -> tuple[list[GarmentSp
                 _apply_reading(spec, reading, taxonomy)
                 continue
             _apply_reading(spec, item.reading, taxonomy)
+        for item in context:
+            _fill_missing(spec, item.reading, taxonomy)
         post = [
             it
             for idx, it in enumerate(seg.items)
-            if seg.head is not None and idx > seg.head and it.kind == "attr" and not it.neg
+            if seg.head is not None
+            and idx > seg.head
+            and it.kind == "attr"
+            and not (it.neg or it.context)
         ]
         post_attrs.append(post)
         specs.append(spec)
@@ -1787,8 +1845,10 @@ class CommandParser:
         return ParseResult(intent="unknown", confidence=0.1, reply=_UNKNOWN_REPLY)
 
     def _items(self, s: str) -> list[_Item]:
-        items = _itemize(s.split(), self.taxonomy)
+        tokens = s.split()
+        items = _itemize(tokens, self.taxonomy)
         _merge_split_compounds(items)
+        _set_aside_possessed(tokens, items)
         _apply_garment_corrections(items)
         _apply_corrections(items)
         _apply_negations(items)
