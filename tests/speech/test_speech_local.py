@@ -25,6 +25,7 @@ from designer_bff.speech import (
     build_speech_provider,
     decode_audio,
 )
+from designer_bff.speech.local_whisper import TOO_LONG
 
 HAVE_WHISPER = all(
     importlib.util.find_spec(name) is not None
@@ -184,6 +185,11 @@ async def test_readings_and_a_scorer_come_with_the_transcript(
     # The audio's own words are far likelier than a different command's.
     assert scores[0] > scores[1] + 10, scores
     assert all(s < 0 for s in scores)
+    # A reading stuck in a repetition loop is longer than the decoder can hold: it is
+    # scored below everything rather than failing the others.
+    looped = "make me ten dresses " * 150
+    again = await asyncio.to_thread(result.scorer.score, [looped, said])
+    assert again == [TOO_LONG, pytest.approx(scores[0], abs=1e-3)]
 
 
 async def test_the_designers_names_reach_the_recogniser(

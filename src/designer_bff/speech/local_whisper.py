@@ -164,6 +164,9 @@ def _restricted(
     return np.setdiff1d(outside, extra, assume_unique=True).tolist()
 
 
+TOO_LONG = -1e6  # the score of a text the decoder cannot hold: below any real reading
+
+
 class WhisperScorer:
     """The log-probability Whisper gives a text for one clip (forced decoding through
     CTranslate2's alignment), for weighing readings the beam did not produce."""
@@ -198,16 +201,26 @@ class WhisperScorer:
         # softmax covers text tokens only), so it only added the same -27.6 to every score.
         # Scoring the end of text through `generate` with logits was measured and not kept
         # (bench/README.md).
-        tokens = [tokenizer.encode(" " + t.strip()) for t in texts]
+        encoded = [tokenizer.encode(" " + t.strip()) for t in texts]
+        # The decoder has no positions past its last (448 for Whisper): a longer text (a
+        # reading caught in a repetition loop) is not what was said, and would fail the
+        # whole batch.
+        room = self._model.max_length - len(self._start)
+        fits = [i for i, ids in enumerate(encoded) if len(ids) <= room]
+        scores = [TOO_LONG] * len(texts)
+        if not fits:
+            return scores
         batch = ctranslate2.StorageView.from_array(
-            np.ascontiguousarray(np.repeat(self._encoded, len(texts), axis=0))
+            np.ascontiguousarray(np.repeat(self._encoded, len(fits), axis=0))
         )
         with self._lock:
-            results = self._model.model.align(batch, self._start, tokens, self._frames)
-        return [
-            float(np.log(np.maximum(np.asarray(r.text_token_probs, dtype=np.float64), 1e-12)).sum())
-            for r in results
-        ]
+            results = self._model.model.align(
+                batch, self._start, [encoded[i] for i in fits], self._frames
+            )
+        for i, r in zip(fits, results, strict=True):
+            probs = np.maximum(np.asarray(r.text_token_probs, dtype=np.float64), 1e-12)
+            scores[i] = float(np.log(probs).sum())
+        return scores
 
 
 class LocalWhisperProvider(SpeechProvider):
