@@ -25,7 +25,7 @@ from designer_bff.speech import (
     build_speech_provider,
     decode_audio,
 )
-from designer_bff.speech.local_whisper import TOO_LONG
+from designer_bff.speech.local_whisper import TOO_LONG, reading_limit
 
 HAVE_WHISPER = all(
     importlib.util.find_spec(name) is not None
@@ -280,3 +280,11 @@ async def test_the_base_model_is_assembled_once_and_transcribes(
     assert (folder / "model.bin").stat().st_mtime_ns == written
     with pytest.raises(ValueError, match="unknown Whisper model"):
         LocalWhisperProvider(model="large")
+
+
+def test_a_reading_stops_long_before_a_repetition_loop_fills_the_decoder() -> None:
+    # 2 s of speech: 16 + 20 tokens after a 13-token prompt, far under Whisper's 448.
+    assert reading_limit(13, 2.0, 448) == 49
+    # A speaker at 250 words a minute says about 5.4 tokens a second: all of it fits.
+    assert reading_limit(0, 30.0, 448) - 16 >= 5.4 * 30 * 1.5
+    assert reading_limit(200, 30.0, 448) == 448

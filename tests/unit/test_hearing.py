@@ -12,6 +12,7 @@ from designer_bff.commands.hearing import (
     NUMBER_HOMOPHONES,
     collection_lexicon,
     command_vocabulary,
+    parse_quality,
     propose,
     recase_collections,
     settled_reading,
@@ -285,3 +286,50 @@ def test_an_image_reference_is_kept() -> None:
 )
 def test_a_settled_reading_needs_no_free_text_pass(reading: str, settled: bool) -> None:
     assert settled_reading(reading) is settled
+
+
+@pytest.mark.parametrize(
+    ("heard", "meant"),
+    [
+        ("But the last 5 in Bridal Ideas, please.", "put the last 5 in Bridal Ideas, please."),
+        ("This one to summer capsule.", "add this one to summer capsule."),
+    ],
+)
+def test_a_collection_verb_misheard_or_lost_at_the_start(heard: str, meant: str) -> None:
+    names = collection_lexicon(["Bridal Ideas", "Summer Capsule"])
+    [lead] = [e for e in propose(heard, lexicon(), names) if e.start == 0]
+    assert f"{lead.term.text} {' '.join(heard.split()[1:])}" == meant
+    # The sound decides: told the verb was said, the command is the collection's.
+    hearing = understand(
+        [heard], scorer=Sound({meant: -25.0, heard: -27.0}), collections=["Bridal Ideas"]
+    )
+    assert parse_command(hearing.understood_text).intent == "collection_add"
+    # Not where a collection verb was heard, nor without a place to put the images.
+    assert all(e.start > 0 for e in propose("but the last 5 please", lexicon(), names))
+    assert all(e.start > 0 for e in propose("Put the last 5 in Bridal Ideas", lexicon(), names))
+
+
+def test_a_letter_before_neck_may_be_v() -> None:
+    edits = propose("6 variation of image 42 with a mean neck.", lexicon())
+    assert any(e.heard == "mean" and e.term.text == "v" for e in edits)
+    # A neckline already named ("boat neck") or a longer word is left to the lexicon.
+    assert not any(e.term.text == "v" for e in propose("make 3 boat neck tops", lexicon()))
+    assert not any(e.term.text == "v" for e in propose("make 3 scooped neck tops", lexicon()))
+
+
+def test_a_named_collection_is_a_new_one_not_a_known_one() -> None:
+    names = collection_lexicon(["Client Picks"])
+    # "Set up a fold called Client Picks and put this one in it" parses as adding to
+    # Client Picks; "called" names a new collection, so knowing one of that name is no
+    # reason to prefer the reading.
+    added = parse_command("Set up a fold called Client Picks and put this one in it.")
+    assert added.intent == "collection_add"
+    assert parse_quality(added, names, naming=True) == 0.0
+    assert parse_quality(added, names) > 0.0
+    create = "Set up a folder called client picks and put this one in it."
+    add = "Set up a fold called client picks and put this one in it."
+    hearing = understand(
+        [create, add], scorer=Sound({create: -30.0, add: -29.0}), collections=["Client Picks"]
+    )
+    assert parse_command(hearing.understood_text).intent == "collection_create"
+    assert hearing.candidates[0].unexplained == ()  # "set up a folder" is a command

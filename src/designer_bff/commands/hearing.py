@@ -62,7 +62,8 @@ COMMAND_WORDS: tuple[str, ...] = (
     "budget", "last", "batch", "riff", "riffs", "variations", "more", "like", "week",
     "month", "today", "yesterday", "morning", "evening", "schedule", "help", "couple",
     "few", "dozen", "another", "these", "those", "this", "them", "it", "ones", "image",
-    "images",
+    "images", "folder", "board", "moodboard", "lookbook", "album", "collections", "set",
+    "start", "new",
 )  # fmt: skip
 
 # Words that carry no slot value: never proposed as misheard on their own.
@@ -87,6 +88,15 @@ _INTO = frozenset({"to", "into", "in", "onto"})
 _COLLECTION_VERBS = frozenset({"add", "put", "move", "save", "file", "drop", "pop", "stick"})
 _NAMING = frozenset({"called", "named", "titled"})
 _COLLECTION_FILLER = frozenset({"my", "the", "collection", "board", "please", "folder"})
+
+# A collection command's verb as recognisers write it at the start ("But the last 5 in
+# Bridal Ideas" for "put"), or lose it ("This one to Summer Capsule" for "add this one").
+_REFERENCES = frozenset("the this these those that it them all my".split())
+_LEAD_VERB_HOMOPHONES = {"but": "put", "puts": "put", "at": "add", "and": "add"}
+_LOST_VERB = "add"
+# "v neck" heard as "mean neck", "me neck", "b neck": a letter's name before "neck" is
+# one short syllable the recogniser turns into whatever word rhymes.
+_NECK = frozenset({"neck", "necks", "neckline", "necklines"})
 
 _COMMAND_SET = frozenset(COMMAND_WORDS)
 _WORD = re.compile(r"[A-Za-z0-9'&-]+")
@@ -365,10 +375,43 @@ def _free_text_start(words: Sequence[str]) -> int:
     return len(words)
 
 
+def _lead_verb(words: Sequence[str]) -> Edit | None:
+    """A collection verb the recogniser misheard or lost at the start of the command."""
+    lowered = [w.lower() for w in words]
+    if len(words) < 3 or any(w in _COLLECTION_VERBS for w in lowered):
+        return None
+    if not any(w in _INTO for w in lowered[2:]):
+        return None
+    first = lowered[0]
+    if first in _LEAD_VERB_HOMOPHONES and lowered[1] in _REFERENCES:
+        return Edit(0, 1, words[0], Term(_LEAD_VERB_HOMOPHONES[first], COMMAND, ""), 0.8)
+    if first in _REFERENCES - {"it", "them", "my"}:
+        return Edit(0, 1, words[0], Term(f"{_LOST_VERB} {first}", COMMAND, ""), 0.7)
+    return None
+
+
+def _letter_necks(words: Sequence[str], end: int) -> list[Edit]:
+    """ "with a mean neck" -> "with a v neck": one short unknown word before "neck"."""
+    edits: list[Edit] = []
+    taxonomy = get_taxonomy()
+    for i in range(1, min(len(words), end)):
+        if words[i].lower() not in _NECK:
+            continue
+        before = words[i - 1].lower()
+        if len(before) > 4 or any(c.isdigit() for c in before):
+            continue
+        if before != "v" and taxonomy.resolve(f"{before} neck") is None:
+            edits.append(Edit(i - 1, i, words[i - 1], Term("v", "neckline", ""), 0.7))
+    return edits
+
+
 def propose(reading: str, lexicon: Lexicon, collections: Lexicon | None = None) -> list[Edit]:
     """Changes to one reading that a slot would expect, best sounding first."""
     words = _words(reading)
     edits: list[Edit] = []
+    lead = _lead_verb(words)
+    if lead is not None:
+        edits.append(lead)
     free_from = _free_text_start(words)
     coll = _collection_span(words)
     if coll is not None and collections is not None and collections.terms:
@@ -386,6 +429,7 @@ def propose(reading: str, lexicon: Lexicon, collections: Lexicon | None = None) 
                     term = next(t for t in collections.terms if t.text.lower() == text)
                     edits.append(Edit(start, end, heard, term, sim / 100))
     slot_words_end = coll[0] if coll is not None else free_from
+    edits += _letter_necks(words, slot_words_end)
     for i in range(min(len(words), slot_words_end)):
         w = words[i].lower()
         number = _homophone_count(words, i)
@@ -497,12 +541,16 @@ def _unexplained(text: str, lexicon: Lexicon, collections: Lexicon | None) -> li
     ]
 
 
-def parse_quality(parsed: ParseResult, collections: Lexicon | None = None) -> float:
+def parse_quality(
+    parsed: ParseResult, collections: Lexicon | None = None, *, naming: bool = False
+) -> float:
+    """The parse's share of a reading's score; `naming`: the reading names a collection
+    ("called Client Picks"), which is how a new one is made, not an existing one found."""
     if parsed.intent == "unknown":
         return -PARSE_FAILS
     score = -PARSE_ERROR if parsed.error is not None else 0.0
     name = parsed.target.collection_name
-    if parsed.intent == "collection_add" and name and collections is not None:
+    if parsed.intent == "collection_add" and name and collections is not None and not naming:
         # Adding to a collection the designer has is far likelier than to a new one.
         if name.lower() in {t.text.lower() for t in collections.terms}:
             score += KNOWN_COLLECTION
@@ -549,7 +597,8 @@ def rate(
     """How likely this reading is what was said: the sound's score (when there is one),
     less what the parse and the corrections make unlikely."""
     cand.parse = parse(cand.text)
-    score = parse_quality(cand.parse, collections)
+    naming = _FREE_TEXT_CUE.search(cand.text) is not None
+    score = parse_quality(cand.parse, collections, naming=naming)
     cand.unexplained = tuple(_unexplained(cand.text, lexicon, collections))
     score -= UNKNOWN_WORD * len(cand.unexplained)
     score -= sum(EDIT_COST * (1.0 + (1.0 - e.similarity) * 4) for e in cand.edits)
