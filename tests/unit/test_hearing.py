@@ -333,3 +333,24 @@ def test_a_named_collection_is_a_new_one_not_a_known_one() -> None:
     )
     assert parse_command(hearing.understood_text).intent == "collection_create"
     assert hearing.candidates[0].unexplained == ()  # "set up a folder" is a command
+
+
+@pytest.mark.parametrize(
+    ("reading", "unexplained"),
+    [
+        # A word the taxonomy has only inside a term, left without the rest of it.
+        ("Two dresses with no me neck.", ["neck"]),
+        ("Two dresses with no v neck.", []),
+        # A compound the recogniser split, as the parser joins it.
+        ("Make that dress in blush with a sweet heart neck line.", []),
+        ("make 3 jump suits in black", []),
+        # A family's noun after one of its values.
+        ("sketch me a bardot neckline dress in red", []),
+        ("try the last outlier in a maxi length", []),
+        # The parser's own cue words stand alone.
+        ("a jumpsuit in any colour but black", []),
+    ],
+)
+def test_words_explained_only_by_a_whole_term(reading: str, unexplained: list[str]) -> None:
+    found = understand([reading]).candidates
+    assert list(next(c for c in found if c.text == reading).unexplained) == unexplained

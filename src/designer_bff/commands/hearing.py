@@ -315,6 +315,7 @@ def _is_known(word: str, lexicon: Lexicon, extra: Lexicon | None) -> bool:
     w = word.lower()
     if w in FUNCTION_WORDS or w in CONTRACTIONS or w in lexicon.words:
         return True
+
     if any(c.isdigit() for c in w):  # counts, image numbers, times
         return True
     if extra is not None and w in extra.words:
@@ -526,18 +527,90 @@ def candidates(
     return out
 
 
+@functools.cache
+def _part_words() -> frozenset[str]:
+    """Words the taxonomy has only inside longer terms ("neck" of "v neck", "dusty" of
+    "dusty pink"): alone, the parser makes nothing of them."""
+    lexicon = base_lexicon()
+    taxonomy = get_taxonomy()
+    slot_words = {w for t in lexicon.terms if t.slot in (QUANTITY, COMMAND) for w in t.text.split()}
+    # The parser's own cue words stand alone ("any colour but black", "without sleeves"),
+    # except "neck", which its patterns only name beside a term ("u neck").
+    exempt = FUNCTION_WORDS | CONTRACTIONS | slot_words | (rule_words() - {"neck"})
+    return frozenset(
+        w
+        for w in lexicon.words - exempt
+        if not w.isdigit() and w.removesuffix("s") not in exempt and taxonomy.resolve(w) is None
+    )
+
+
+@functools.cache
+def _term_words() -> frozenset[str]:
+    return frozenset(w for phrase in get_taxonomy().vocabulary for w in phrase.split())
+
+
+def _joined(first: str, second: str) -> str | None:
+    """The word two tokens make written together, where the taxonomy has that word
+    ("sweet heart", and "neck line" of "sweetheart neckline")."""
+    joined = get_taxonomy().joined_word(first, second)
+    if joined is None and first.isalpha() and second.isalpha():
+        if first + second in _term_words() and f"{first} {second}" not in _term_words():
+            joined = first + second
+    return joined
+
+
+def _covered(words: Sequence[str]) -> set[int]:
+    """Indices of the words inside a taxonomy term of two or more words, or of one the
+    recogniser wrote in two."""
+    taxonomy = get_taxonomy()
+    tokens: list[str] = []
+    owners: list[set[int]] = []
+    for index, word in enumerate(words):
+        for token in normalize_phrase(word).split():
+            # A compound the recogniser split ("sweet heart", "neck line"), as the parser
+            # joins it.
+            joined = _joined(tokens[-1], token) if tokens else None
+            if joined is not None:
+                tokens[-1] = joined
+                owners[-1].add(index)
+                continue
+            tokens.append(token)
+            owners.append({index})
+    covered: set[int] = set()
+    for start in range(len(tokens)):
+        match = taxonomy.match_at(tokens, start)
+        if match is not None and (match.length > 1 or len(owners[start]) > 1):
+            for owner in owners[start : start + match.length]:
+                covered |= owner
+    return covered
+
+
+def _after_value(words: Sequence[str], i: int) -> bool:
+    """A family's noun after one of its values: "maxi length", "bardot neckline"."""
+    return i > 0 and get_taxonomy().resolve(words[i - 1]) is not None
+
+
 def _unexplained(text: str, lexicon: Lexicon, collections: Lexicon | None) -> list[str]:
     """The words before any free text that no slot or cue explains."""
     words = _words(text)
     free_from = _free_text_start(words)
     coll = _collection_span(words)
     end = coll[0] if coll is not None else free_from
+    parts = _part_words()
+    covered = _covered(words[:end])
     return [
         w
         for i, w in enumerate(words[:end])
-        if not _is_known(w, lexicon, collections)
         # "make me for dresses": a word where a count belongs that only sounds like one
-        or _homophone_count(words, i) is not None
+        if _homophone_count(words, i) is not None
+        or (
+            i not in covered
+            # "with no me neck" (v-neck): part of a term, and the rest of it is not there
+            and (
+                (w.lower() in parts and not _after_value(words, i))
+                or not _is_known(w, lexicon, collections)
+            )
+        )
     ]
 
 
