@@ -312,6 +312,8 @@ def test_a_collection_verb_misheard_or_lost_at_the_start(heard: str, meant: str)
 def test_a_letter_before_neck_may_be_v() -> None:
     edits = propose("6 variation of image 42 with a mean neck.", lexicon())
     assert any(e.heard == "mean" and e.term.text == "v" for e in edits)
+    edits = propose("3 variations on the last one with a b-neck.", lexicon())
+    assert any(e.heard == "b-neck" and e.term.text == "v-neck" for e in edits)
     # A neckline already named ("boat neck") or a longer word is left to the lexicon.
     assert not any(e.term.text == "v" for e in propose("make 3 boat neck tops", lexicon()))
     assert not any(e.term.text == "v" for e in propose("make 3 scooped neck tops", lexicon()))
@@ -354,3 +356,12 @@ def test_a_named_collection_is_a_new_one_not_a_known_one() -> None:
 def test_words_explained_only_by_a_whole_term(reading: str, unexplained: list[str]) -> None:
     found = understand([reading]).candidates
     assert list(next(c for c in found if c.text == reading).unexplained) == unexplained
+
+
+def test_batch_misheard_after_nightly_or_last() -> None:
+    for reading in ("Change the nightly mesh to 30 dresses.", "20 more like the last mesh."):
+        assert any(
+            e.heard == "mesh" and e.term.text == "batch" for e in propose(reading, lexicon())
+        )
+    # Not where the word is a garment's fabric.
+    assert not any(e.term.text == "batch" for e in propose("the last mesh dress", lexicon()))

@@ -63,7 +63,7 @@ COMMAND_WORDS: tuple[str, ...] = (
     "month", "today", "yesterday", "morning", "evening", "schedule", "help", "couple",
     "few", "dozen", "another", "these", "those", "this", "them", "it", "ones", "image",
     "images", "folder", "board", "moodboard", "lookbook", "album", "collections", "set",
-    "start", "new",
+    "start", "new", "change", "run", "past", "total", "designs",
 )  # fmt: skip
 
 # Words that carry no slot value: never proposed as misheard on their own.
@@ -97,6 +97,8 @@ _LOST_VERB = "add"
 # "v neck" heard as "mean neck", "me neck", "b neck": a letter's name before "neck" is
 # one short syllable the recogniser turns into whatever word rhymes.
 _NECK = frozenset({"neck", "necks", "neckline", "necklines"})
+_BATCH = "batch"
+_BATCH_BEFORE = frozenset({"nightly", "last", "latest", "previous", "whole"})
 
 _COMMAND_SET = frozenset(COMMAND_WORDS)
 _WORD = re.compile(r"[A-Za-z0-9'&-]+")
@@ -395,14 +397,36 @@ def _letter_necks(words: Sequence[str], end: int) -> list[Edit]:
     """ "with a mean neck" -> "with a v neck": one short unknown word before "neck"."""
     edits: list[Edit] = []
     taxonomy = get_taxonomy()
-    for i in range(1, min(len(words), end)):
-        if words[i].lower() not in _NECK:
+    for i in range(min(len(words), end)):
+        letter, dash, neck = words[i].lower().partition("-")
+        if dash and neck in _NECK and len(letter) <= 4 and letter != "v":
+            # Written as one word: "with a b-neck".
+            edits.append(Edit(i, i + 1, words[i], Term(f"v-{neck}", "neckline", ""), 0.7))
+            continue
+        if i == 0 or words[i].lower() not in _NECK:
             continue
         before = words[i - 1].lower()
         if len(before) > 4 or any(c.isdigit() for c in before):
             continue
         if before != "v" and taxonomy.resolve(f"{before} neck") is None:
             edits.append(Edit(i - 1, i, words[i - 1], Term("v", "neckline", ""), 0.7))
+    return edits
+
+
+def _batch_edits(words: Sequence[str], end: int) -> list[Edit]:
+    """ "the nightly mesh", "the last match": a word after "nightly" or "last" that
+    sounds like "batch" (a fabric there would have no garment to belong to)."""
+    edits: list[Edit] = []
+    batch = phrase_key(_BATCH)
+    for i in range(1, min(len(words), end)):
+        w = words[i].lower()
+        if words[i - 1].lower() not in _BATCH_BEFORE or w == _BATCH:
+            continue
+        if i + 1 < end and get_taxonomy().resolve(words[i + 1]) is not None:
+            continue  # "the last silk dress"
+        similarity = Levenshtein.normalized_similarity(phrase_key(w), batch)
+        if similarity >= 0.5:
+            edits.append(Edit(i, i + 1, words[i], Term(_BATCH, COMMAND, batch), similarity))
     return edits
 
 
@@ -431,6 +455,7 @@ def propose(reading: str, lexicon: Lexicon, collections: Lexicon | None = None) 
                     edits.append(Edit(start, end, heard, term, sim / 100))
     slot_words_end = coll[0] if coll is not None else free_from
     edits += _letter_necks(words, slot_words_end)
+    edits += _batch_edits(words, slot_words_end)
     for i in range(min(len(words), slot_words_end)):
         w = words[i].lower()
         number = _homophone_count(words, i)
