@@ -349,6 +349,9 @@ def test_a_named_collection_is_a_new_one_not_a_known_one() -> None:
         # A family's noun after one of its values.
         ("sketch me a bardot neckline dress in red", []),
         ("try the last outlier in a maxi length", []),
+        # A count is a known word, what it is glued to need not be.
+        ("Make 3-cane brace shirts.", ["3-cane", "brace"]),
+        ("make 3 dresses every night at 4:30", []),
         # The parser's own cue words stand alone.
         ("a jumpsuit in any colour but black", []),
     ],

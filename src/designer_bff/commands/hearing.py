@@ -319,7 +319,9 @@ def _is_known(word: str, lexicon: Lexicon, extra: Lexicon | None) -> bool:
         return True
 
     if any(c.isdigit() for c in w):  # counts, image numbers, times
-        return True
+        # ... but not what a count is glued to: "Make 3-cane brace shirts".
+        glued = [p for p in w.split("-") if p and not any(c.isdigit() for c in p)]
+        return all(_is_known(part, lexicon, extra) for part in glued)
     if extra is not None and w in extra.words:
         return True
     taxonomy = get_taxonomy()
