@@ -317,7 +317,6 @@ def _is_known(word: str, lexicon: Lexicon, extra: Lexicon | None) -> bool:
     w = word.lower()
     if w in FUNCTION_WORDS or w in CONTRACTIONS or w in lexicon.words:
         return True
-
     if any(c.isdigit() for c in w):  # counts, image numbers, times
         # ... but not what a count is glued to: "Make 3-cane brace shirts".
         glued = [p for p in w.split("-") if p and not any(c.isdigit() for c in p)]
@@ -420,11 +419,12 @@ def _batch_edits(words: Sequence[str], end: int) -> list[Edit]:
     sounds like "batch" (a fabric there would have no garment to belong to)."""
     edits: list[Edit] = []
     batch = phrase_key(_BATCH)
+    taxonomy = get_taxonomy()
     for i in range(1, min(len(words), end)):
         w = words[i].lower()
         if words[i - 1].lower() not in _BATCH_BEFORE or w == _BATCH:
             continue
-        if i + 1 < end and get_taxonomy().resolve(words[i + 1]) is not None:
+        if i + 1 < end and taxonomy.resolve(words[i + 1]) is not None:
             continue  # "the last silk dress"
         similarity = Levenshtein.normalized_similarity(phrase_key(w), batch)
         if similarity >= 0.5:
@@ -623,21 +623,22 @@ def _unexplained(text: str, lexicon: Lexicon, collections: Lexicon | None) -> li
     free_from = _free_text_start(words)
     coll = _collection_span(words)
     end = coll[0] if coll is not None else free_from
+    head = words[:end]
     parts = _part_words()
-    covered = _covered(words[:end])
+    # Unknown words, and words of a term without the rest of it ("with no me neck" for
+    # v-neck), unless they sit inside a term the reading does hold ("sweet heart").
+    suspects = {
+        i
+        for i, w in enumerate(head)
+        if (w.lower() in parts and not _after_value(head, i))
+        or not _is_known(w, lexicon, collections)
+    }
+    suspects -= _covered(head) if suspects else set()
     return [
         w
-        for i, w in enumerate(words[:end])
+        for i, w in enumerate(head)
         # "make me for dresses": a word where a count belongs that only sounds like one
-        if _homophone_count(words, i) is not None
-        or (
-            i not in covered
-            # "with no me neck" (v-neck): part of a term, and the rest of it is not there
-            and (
-                (w.lower() in parts and not _after_value(words, i))
-                or not _is_known(w, lexicon, collections)
-            )
-        )
+        if i in suspects or _homophone_count(words, i) is not None
     ]
 
 
