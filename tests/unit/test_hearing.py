@@ -368,3 +368,19 @@ def test_batch_misheard_after_nightly_or_last() -> None:
         )
     # Not where the word is a garment's fabric.
     assert not any(e.term.text == "batch" for e in propose("the last mesh dress", lexicon()))
+
+
+def test_teen_or_ty_is_asked_when_the_sound_cannot_tell() -> None:
+    heard, meant = "Make 13 dresses in red.", "Make 30 dresses in red."
+    hearing = understand([heard], scorer=Sound({heard: -20.0, meant: -20.3}))
+    slots = {u.slot: u for u in hearing.unsure}
+    assert {slots["quantity"].understood, *(o[0] for o in slots["quantity"].options)} == {
+        "13",
+        "30",
+    }
+    # Clearly said, the sound decides without a question.
+    hearing = understand([heard], scorer=Sound({heard: -26.0, meant: -20.0}))
+    assert hearing.understood_text == meant
+    # An image's number or a time is not a count.
+    for reading in ("riff on image 14", "make 3 dresses every night at 13"):
+        assert not any(e.term.slot == "quantity" for e in propose(reading, lexicon()))

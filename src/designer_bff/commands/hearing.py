@@ -49,6 +49,9 @@ NUMBER_HOMOPHONES: dict[str, str] = {
     "fourth": "four", "fifteenth": "fifteen", "tenth": "ten", "eighth": "eight",
     "find": "five",
 }  # fmt: skip
+# "-teen" and "-ty" differ in one unstressed syllable: "80 dresses" is heard as "18".
+TEEN_TY: dict[str, str] = {str(n): str((n - 10) * 10) for n in range(13, 20)}
+TEEN_TY |= {v: k for k, v in TEEN_TY.items()}
 # Homophones that are also a command's first word ("Find summer dresses").
 _VERB_HOMOPHONES = frozenset({"find"})
 
@@ -63,7 +66,7 @@ COMMAND_WORDS: tuple[str, ...] = (
     "month", "today", "yesterday", "morning", "evening", "schedule", "help", "couple",
     "few", "dozen", "another", "these", "those", "this", "them", "it", "ones", "image",
     "images", "folder", "board", "moodboard", "lookbook", "album", "collections", "set",
-    "start", "new", "change", "run", "past", "total", "designs",
+    "start", "new", "change", "run", "past", "total", "designs", "pairs",
 )  # fmt: skip
 
 # Words that carry no slot value: never proposed as misheard on their own.
@@ -74,7 +77,7 @@ FUNCTION_WORDS = frozenset(
     let's lets want need have has get got okay ok hey hi up out about all more most very
     really maybe than what what's how much many over under one ones half several pair
     both each use using avoid keep skip include including love try version versions
-    something thing things same different other of them there here thanks thank""".split()
+    something thing things same different other of them there here thanks thank plus""".split()
 )
 
 # Where a count may follow: a generation verb, or the start of the command.
@@ -82,6 +85,7 @@ _COUNT_CUES = frozenset(
     """make me generate create design sketch draw render give do need want
     another riff us up""".split()
 )
+_NUMBER_NAMERS = frozenset({"image", "images", "number", "no", "at", "by", "#"})
 _NOT_AFTER_COUNT = frozenset("a an the my your this that these those of".split())
 # A collection is named after these (an existing one), or created with these (free text).
 _INTO = frozenset({"to", "into", "in", "onto"})
@@ -342,6 +346,11 @@ def _count_position(words: Sequence[str], i: int) -> bool:
     return i == len(words) - 1 and i > 0
 
 
+def _names_a_number(words: Sequence[str], i: int) -> bool:
+    """An image's number or a time, not a count: "riff on image 14", "at 13"."""
+    return i > 0 and words[i - 1].lower() in _NUMBER_NAMERS
+
+
 def _homophone_count(words: Sequence[str], i: int) -> str | None:
     """The number word i sounds like, where a count fits ("make find skirts")."""
     w = words[i].lower()
@@ -463,6 +472,8 @@ def propose(reading: str, lexicon: Lexicon, collections: Lexicon | None = None) 
         number = _homophone_count(words, i)
         if number is not None:
             edits.append(Edit(i, i + 1, words[i], Term(number, QUANTITY, ""), 1.0))
+        if w in TEEN_TY and _count_position(words, i) and not _names_a_number(words, i):
+            edits.append(Edit(i, i + 1, words[i], Term(TEEN_TY[w], QUANTITY, ""), 0.9))
         if not any(c.isdigit() for c in w) and _count_position(words, i):
             for term, sim in lexicon.near(phrase_key(w), frozenset({QUANTITY}), limit=1):
                 if term.text not in (w, number):
