@@ -384,3 +384,16 @@ def test_teen_or_ty_is_asked_when_the_sound_cannot_tell() -> None:
     # An image's number or a time is not a count.
     for reading in ("riff on image 14", "make 3 dresses every night at 13"):
         assert not any(e.term.slot == "quantity" for e in propose(reading, lexicon()))
+
+
+def test_a_rival_that_is_another_command_is_asked_about_from_further_off() -> None:
+    # Scores as tiny.en gave them: "Find" and "5" sound alike at the start.
+    find, make = "Find summer dresses without florals.", "5 summer dresses without florals."
+    assert parse_command(find).intent != parse_command(make).intent
+    hearing = understand([find, make], scorer=Sound({find: -4.6, make: -5.5}))
+    assert hearing.understood_text == find
+    assert hearing.needs_confirmation
+    # The same command read two ways that far apart is no question.
+    red, rust = "Make 3 dresses in red.", "Make 3 dresses in rust."
+    hearing = understand([red, rust], scorer=Sound({red: -10.0, rust: -12.0}))
+    assert (hearing.understood_text, hearing.needs_confirmation) == (red, False)

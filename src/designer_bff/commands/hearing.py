@@ -114,6 +114,9 @@ PARSE_ERROR = 1.5  # understood, but with an error (a missing garment, ...)
 UNKNOWN_WORD = 6.0  # each word no slot or cue explains
 EDIT_COST = 0.35  # each proposed change, scaled by how different it sounds
 UNSURE_MARGIN = 1.5  # a rival reading within this much makes its slots unsure
+# ... and within this much when it is another command altogether ("Find summer dresses"
+# or "5 summer dresses"): acting on the wrong one costs a batch or loses the request.
+INTENT_MARGIN = 3.0
 KNOWN_COLLECTION = 3.0
 # Unexplained words in a reading that make it a guess to be confirmed (measured on the
 # spoken bench: 2 or more mark 19 wrong choices to 9 right ones).
@@ -798,9 +801,11 @@ def choose(
     # A rival reading nearly as likely that means something else (only when the sound
     # was weighed: without it, rivals differ by their priors alone).
     for rival in ranked[1:] if best.acoustic is not None else ():
-        if best.score - rival.score > UNSURE_MARGIN or rival.parse is None:
+        if best.score - rival.score > INTENT_MARGIN or rival.parse is None:
             break
-        if rival.parse.intent != "unknown":
+        if rival.parse.intent == "unknown":
+            continue
+        if best.score - rival.score <= UNSURE_MARGIN or rival.parse.intent != best.parse.intent:
             flag(rival, _heard_for(best, rival) or transcript)
     # Words nothing explains left in the chosen reading: it was misheard somewhere the
     # corrections could not mend ("Fun glamour Claws at Wind skirts"). And a command the
