@@ -397,3 +397,14 @@ def test_a_rival_that_is_another_command_is_asked_about_from_further_off() -> No
     red, rust = "Make 3 dresses in red.", "Make 3 dresses in rust."
     hearing = understand([red, rust], scorer=Sound({red: -10.0, rust: -12.0}))
     assert (hearing.understood_text, hearing.needs_confirmation) == (red, False)
+
+
+def test_adding_to_a_collection_the_designer_does_not_have_is_asked_about() -> None:
+    heard = "Move me into winter right."
+    hearing = understand([heard], scorer=Sound({heard: -12.0}), collections=["Winter Whites"])
+    slot = next(u for u in hearing.unsure if u.slot == "collection_name")
+    assert slot.understood == "winter right"
+    # One of the designer's own is no question, nor a collection the command names.
+    for said in ("Move these into Winter Whites.", "Put this one in a new board named Muse."):
+        hearing = understand([said], scorer=Sound({said: -12.0}), collections=["Winter Whites"])
+        assert not hearing.needs_confirmation, said

@@ -667,7 +667,7 @@ def parse_quality(
     name = parsed.target.collection_name
     if parsed.intent == "collection_add" and name and collections is not None and not naming:
         # Adding to a collection the designer has is far likelier than to a new one.
-        if name.lower() in {t.text.lower() for t in collections.terms}:
+        if _is_collection(name, collections):
             score += KNOWN_COLLECTION
     return score
 
@@ -807,6 +807,26 @@ def choose(
             continue
         if best.score - rival.score <= UNSURE_MARGIN or rival.parse.intent != best.parse.intent:
             flag(rival, _heard_for(best, rival) or transcript)
+    # Adding to a collection the designer does not have makes a new one. Typed, that is
+    # what they wrote; heard, the name is likelier misheard ("Move me into winter right"
+    # for "Winter Whites"): ask before a collection is made.
+    name = best.parse.target.collection_name
+    if (
+        best.parse.intent == "collection_add"
+        and name
+        and COLLECTION not in unsure
+        and _FREE_TEXT_CUE.search(best.text) is None
+        and not _is_collection(name, collections)
+    ):
+        known = {
+            c.parse.target.collection_name: c.text
+            for c in ranked[1:]
+            if c.parse is not None
+            and c.parse.intent == "collection_add"
+            and _is_collection(c.parse.target.collection_name, collections)
+        }
+        options = tuple((str(label), text) for label, text in known.items())[:2]
+        unsure[COLLECTION] = UnsureSlot(COLLECTION, name, name, options)
     # Words nothing explains left in the chosen reading: it was misheard somewhere the
     # corrections could not mend ("Fun glamour Claws at Wind skirts"). And a command the
     # parser itself is unsure of (no garment and no verb: "Holiday Beach.") is a guess
@@ -839,6 +859,13 @@ def choose(
         unsure=list(unsure.values()),
         candidates=ranked,
     )
+
+
+def _is_collection(name: str | None, collections: Lexicon | None) -> bool:
+    """Whether the designer has a collection of this name (speech has no capitals)."""
+    if not name or collections is None:
+        return False
+    return name.lower() in {t.text.lower() for t in collections.terms}
 
 
 def _heard_for(best: Candidate, rival: Candidate) -> str:
