@@ -408,3 +408,13 @@ def test_adding_to_a_collection_the_designer_does_not_have_is_asked_about() -> N
     for said in ("Move these into Winter Whites.", "Put this one in a new board named Muse."):
         hearing = understand([said], scorer=Sound({said: -12.0}), collections=["Winter Whites"])
         assert not hearing.needs_confirmation, said
+
+
+def test_a_word_nothing_explains_before_a_garment_is_asked_about() -> None:
+    heard = "A punk-landed corset with studs."
+    hearing = understand([heard], scorer=Sound({heard: -12.0}))
+    doubt = next(u for u in hearing.unsure if u.slot == "command")
+    assert doubt.heard == "punk-landed"
+    # Elsewhere one such word is no question ("for a garden party, lovely").
+    said = "A punk corset with studs, lovely."
+    assert not understand([said], scorer=Sound({said: -12.0})).needs_confirmation

@@ -16,6 +16,7 @@ Pure: no I/O, no speech model; the acoustic scores arrive as plain numbers.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -495,7 +496,12 @@ def propose(reading: str, lexicon: Lexicon, collections: Lexicon | None = None) 
                 continue
             heard = " ".join(words[i:j])
             slots = frozenset(ATTRIBUTE_FIELDS) | {COMMAND}
-            for term, sim in lexicon.near(phrase_key(heard), slots, limit=4):
+            key = phrase_key(heard)
+            for term, sim in lexicon.near(key, slots, limit=4):
+                # Words heard are not dropped: "Forkland Trench coats" is not "trench
+                # coats" (the count was in "Forkland").
+                if length > 1 and 3 * len(term.key) < 2 * len(key):
+                    continue
                 edits.append(Edit(i, j, heard, term, sim))
     # Best sounding first; of equals, the shorter stretch ("tree" -> "three" and "tool"
     # -> "tulle" rather than "tree tool" -> "fairytale").
@@ -833,8 +839,11 @@ def choose(
     # once spoken: typed, 9 of 729 labelled commands read this weakly; heard, 13 of 14
     # were misheard. Ask rather than act.
     doubt: str | None = None
+    before_garment = _before_garment(best.text, best.unexplained)
     if len(best.unexplained) >= UNCLEAR_WORDS:
         doubt = ", ".join(best.unexplained)
+    elif before_garment is not None:
+        doubt = before_garment
     elif best.parse.confidence < WEAK_COMMAND:
         doubt = transcript
     if doubt is not None and best.parse.intent != "unknown" and COMMAND not in unsure:
@@ -859,6 +868,21 @@ def choose(
         unsure=list(unsure.values()),
         candidates=ranked,
     )
+
+
+def _before_garment(text: str, unexplained: Sequence[str]) -> str | None:
+    """A word nothing explains right before a garment ("A punk-landed corset", "Basically
+    shirts"): where a garment's attributes are said, so likely a misheard one."""
+    if not unexplained:
+        return None
+    taxonomy = get_taxonomy()
+    words = _words(text)
+    for word, after in itertools.pairwise(words):
+        if word in unexplained and any(
+            a.family == "garment_type" for a in taxonomy.resolve(after.lower()) or ()
+        ):
+            return word
+    return None
 
 
 def _is_collection(name: str | None, collections: Lexicon | None) -> bool:
