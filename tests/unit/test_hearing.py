@@ -418,3 +418,8 @@ def test_a_word_nothing_explains_before_a_garment_is_asked_about() -> None:
     # Elsewhere one such word is no question ("for a garden party, lovely").
     said = "A punk corset with studs, lovely."
     assert not understand([said], scorer=Sound({said: -12.0})).needs_confirmation
+
+
+def test_a_cancel_word_misheard_is_proposed() -> None:
+    edits = propose("Scraping that.", lexicon())
+    assert any(e.heard == "Scraping" and e.term.text == "scrap" for e in edits)

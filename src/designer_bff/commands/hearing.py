@@ -67,7 +67,8 @@ COMMAND_WORDS: tuple[str, ...] = (
     "month", "today", "yesterday", "morning", "evening", "schedule", "help", "couple",
     "few", "dozen", "another", "these", "those", "this", "them", "it", "ones", "image",
     "images", "folder", "board", "moodboard", "lookbook", "album", "collections", "set",
-    "start", "new", "change", "run", "past", "total", "designs", "pairs",
+    "start", "new", "change", "run", "past", "total", "designs", "pairs", "undo", "scrap",
+    "abort", "halt",
 )  # fmt: skip
 
 # Words that carry no slot value: never proposed as misheard on their own.
