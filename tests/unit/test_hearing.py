@@ -354,6 +354,9 @@ def test_a_named_collection_is_a_new_one_not_a_known_one() -> None:
         ("make 3 dresses every night at 4:30", []),
         # The parser's own cue words stand alone.
         ("a jumpsuit in any colour but black", []),
+        ("Never mind.", []),
+        ("Pull up last week's outliers.", []),
+        ("Same again in a midi, I'm stuck.", []),
     ],
 )
 def test_words_explained_only_by_a_whole_term(reading: str, unexplained: list[str]) -> None:

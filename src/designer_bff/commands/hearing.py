@@ -79,7 +79,8 @@ FUNCTION_WORDS = frozenset(
     let's lets want need have has get got okay ok hey hi up out about all more most very
     really maybe than what what's how much many over under one ones half several pair
     both each use using avoid keep skip include including love try version versions
-    something thing things same different other of them there here thanks thank plus""".split()
+    something thing things same different other of them there here thanks thank plus
+    never mind again stuff pull display stuck""".split()
 )
 
 # Where a count may follow: a generation verb, or the start of the command.
@@ -326,6 +327,8 @@ def _is_known(word: str, lexicon: Lexicon, extra: Lexicon | None) -> bool:
     w = word.lower()
     if w in FUNCTION_WORDS or w in CONTRACTIONS or w in lexicon.words:
         return True
+    if w.endswith("'s") and len(w) > 2:  # "last week's outliers"
+        return _is_known(w[:-2], lexicon, extra)
     if any(c.isdigit() for c in w):  # counts, image numbers, times
         # ... but not what a count is glued to: "Make 3-cane brace shirts".
         glued = [p for p in w.split("-") if p and not any(c.isdigit() for c in p)]
