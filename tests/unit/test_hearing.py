@@ -357,6 +357,7 @@ def test_a_named_collection_is_a_new_one_not_a_known_one() -> None:
         ("Never mind.", []),
         ("Pull up last week's outliers.", []),
         ("Same again in a midi, I'm stuck.", []),
+        ("What's my spend so far this year?", []),
     ],
 )
 def test_words_explained_only_by_a_whole_term(reading: str, unexplained: list[str]) -> None:

@@ -68,7 +68,7 @@ COMMAND_WORDS: tuple[str, ...] = (
     "few", "dozen", "another", "these", "those", "this", "them", "it", "ones", "image",
     "images", "folder", "board", "moodboard", "lookbook", "album", "collections", "set",
     "start", "new", "change", "run", "past", "total", "designs", "pairs", "undo", "scrap",
-    "abort", "halt",
+    "abort", "halt", "year",
 )  # fmt: skip
 
 # Words that carry no slot value: never proposed as misheard on their own.
@@ -80,7 +80,7 @@ FUNCTION_WORDS = frozenset(
     really maybe than what what's how much many over under one ones half several pair
     both each use using avoid keep skip include including love try version versions
     something thing things same different other of them there here thanks thank plus
-    never mind again stuff pull display stuck""".split()
+    never mind again stuff pull display stuck far bump""".split()
 )
 
 # Where a count may follow: a generation verb, or the start of the command.
