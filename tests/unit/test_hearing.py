@@ -427,3 +427,12 @@ def test_a_word_nothing_explains_before_a_garment_is_asked_about() -> None:
 def test_a_cancel_word_misheard_is_proposed() -> None:
     edits = propose("Scraping that.", lexicon())
     assert any(e.heard == "Scraping" and e.term.text == "scrap" for e in edits)
+
+
+def test_a_reading_cut_short_that_wins_asks_about_the_end() -> None:
+    said = "elegant evening coat in burgundy velvet, t-lans."
+    cut = "elegant evening coat in burgundy velvet."
+    hearing = understand([said, cut], scorer=Sound({said: -20.0, cut: -8.0}))
+    assert hearing.understood_text == cut
+    doubt = next(u for u in hearing.unsure if u.slot == "command")
+    assert doubt.heard == "t-lans"

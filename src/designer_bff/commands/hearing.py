@@ -846,6 +846,9 @@ def choose(
     before_garment = _before_garment(best.text, best.unexplained)
     if len(best.unexplained) >= UNCLEAR_WORDS:
         doubt = ", ".join(best.unexplained)
+    elif best.truncated:
+        # The end was heard but left out ("... burgundy velvet, t-lans."): ask about it.
+        doubt = " ".join(_words(transcript)[len(_words(best.text)) :]) or transcript
     elif before_garment is not None:
         doubt = before_garment
     elif best.parse.confidence < WEAK_COMMAND:
