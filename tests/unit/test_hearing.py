@@ -436,3 +436,12 @@ def test_a_reading_cut_short_that_wins_asks_about_the_end() -> None:
     assert hearing.understood_text == cut
     doubt = next(u for u in hearing.unsure if u.slot == "command")
     assert doubt.heard == "t-lans"
+
+
+def test_a_nightly_batch_set_up_with_nothing_said_of_it_is_asked_about() -> None:
+    heard = "Make a nightly map."
+    hearing = understand([heard], scorer=Sound({heard: -12.0}))
+    assert next(u for u in hearing.unsure if u.slot == "command").understood == heard
+    # What a designer says when they set one up, or change one, is acted on.
+    for said in ("Every night generate 10 new streetwear pieces.", "Nightly at 3am."):
+        assert not understand([said], scorer=Sound({said: -12.0})).needs_confirmation, said

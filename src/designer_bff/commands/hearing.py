@@ -846,6 +846,8 @@ def choose(
     before_garment = _before_garment(best.text, best.unexplained)
     if len(best.unexplained) >= UNCLEAR_WORDS:
         doubt = ", ".join(best.unexplained)
+    elif _empty_schedule(best.parse):
+        doubt = transcript
     elif best.truncated:
         # The end was heard but left out ("... burgundy velvet, t-lans."): ask about it.
         doubt = " ".join(_words(transcript)[len(_words(best.text)) :]) or transcript
@@ -890,6 +892,20 @@ def _before_garment(text: str, unexplained: Sequence[str]) -> str | None:
         ):
             return word
     return None
+
+
+def _empty_schedule(parsed: ParseResult) -> bool:
+    """A nightly batch set up with nothing said of it ("Make a nightly map." for "make the
+    nightly batch run at midnight"): no labelled command sets one up so, and every night
+    it would cost a design."""
+    schedule = parsed.target.schedule
+    return (
+        parsed.intent == "schedule_nightly"
+        and schedule is not None
+        and schedule.action == "create"
+        and schedule.time is None
+        and set(_slot_values(parsed)) <= {"intent", "quantity"}
+    )
 
 
 def _is_collection(name: str | None, collections: Lexicon | None) -> bool:
