@@ -198,3 +198,22 @@ async def test_a_weakly_understood_command_is_asked_about(voiced, upstream):
     slot = next(u for u in body["unsure"] if u["slot"] == "command")
     assert slot["understood"] == "Holiday Beach."
     assert await _jobs(services, user) == 0
+
+
+async def test_adding_to_a_collection_the_designer_does_not_have_is_asked_first(voiced, upstream):
+    client, _ = voiced
+    user = await register_user(client, "newcoll")
+    made = await client.post(
+        "/api/collections", headers=user.headers, json={"name": "Winter Whites"}
+    )
+    assert made.status_code == 201, made.text
+    body = await _speak(client, upstream, user, "Move these into Nordic Nights.")
+    assert body["needs_confirmation"] is True
+    assert body["error"]["code"] == "needs_confirmation"
+    assert body["confirm_prompt"].endswith("(a new collection)?"), body["confirm_prompt"]
+    assert "collection_name" in {u["slot"] for u in body["unsure"]}
+    listed = await client.get("/api/collections", headers=user.headers)
+    assert [c["name"] for c in listed.json()["items"]] == ["Winter Whites"]
+    # Their own collection, heard clearly, is no question.
+    body = await _speak(client, upstream, user, "Move these into Winter Whites.")
+    assert body["needs_confirmation"] is False

@@ -12,6 +12,7 @@ from designer_bff.commands.hearing import (
     NUMBER_HOMOPHONES,
     collection_lexicon,
     command_vocabulary,
+    confirm_prompt,
     parse_quality,
     propose,
     recase_collections,
@@ -408,6 +409,10 @@ def test_adding_to_a_collection_the_designer_does_not_have_is_asked_about() -> N
     hearing = understand([heard], scorer=Sound({heard: -12.0}), collections=["Winter Whites"])
     slot = next(u for u in hearing.unsure if u.slot == "collection_name")
     assert slot.understood == "winter right"
+    assert hearing.new_collection
+    assert confirm_prompt(parse_command(heard), new_collection=True) == (
+        "Adding your last image to “winter right” (a new collection)?"
+    )
     # One of the designer's own is no question, nor a collection the command names.
     for said in ("Move these into Winter Whites.", "Put this one in a new board named Muse."):
         hearing = understand([said], scorer=Sound({said: -12.0}), collections=["Winter Whites"])

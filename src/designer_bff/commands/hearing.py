@@ -313,6 +313,8 @@ class Hearing:
     alternatives: list[str] = field(default_factory=list)
     unsure: list[UnsureSlot] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
+    # The understood command adds to a collection the designer does not have (makes it).
+    new_collection: bool = False
 
     @property
     def needs_confirmation(self) -> bool:
@@ -821,6 +823,7 @@ def choose(
     # what they wrote; heard, the name is likelier misheard ("Move me into winter right"
     # for "Winter Whites"): ask before a collection is made.
     name = best.parse.target.collection_name
+    new_collection = False
     if (
         best.parse.intent == "collection_add"
         and name
@@ -837,6 +840,7 @@ def choose(
         }
         options = tuple((str(label), text) for label, text in known.items())[:2]
         unsure[COLLECTION] = UnsureSlot(COLLECTION, name, name, options)
+        new_collection = True
     # Words nothing explains left in the chosen reading: it was misheard somewhere the
     # corrections could not mend ("Fun glamour Claws at Wind skirts"). And a command the
     # parser itself is unsure of (no garment and no verb: "Holiday Beach.") is a guess
@@ -876,6 +880,7 @@ def choose(
         alternatives=alternatives,
         unsure=list(unsure.values()),
         candidates=ranked,
+        new_collection=new_collection,
     )
 
 
@@ -920,14 +925,17 @@ def _heard_for(best: Candidate, rival: Candidate) -> str:
     return ", ".join(dict.fromkeys(e.heard for e in edits))
 
 
-def confirm_prompt(parsed: ParseResult) -> str:
+def confirm_prompt(parsed: ParseResult, *, new_collection: bool = False) -> str:
     """The understood command as a question: "3 tulle ball gowns in fuchsia for prom?",
-    "Adding your last 3 images to “Winter Noir”?"."""
+    "Adding your last 3 images to “Winter Noir”?"; `new_collection`: the designer has no
+    collection of that name, so the command would make one, and the question says so."""
     reply = parsed.reply.strip().rstrip(".!")
     for lead in ("On it: ", "Okay, "):
         if reply.startswith(lead):
             reply = reply[len(lead) :]
             reply = reply[:1].upper() + reply[1:]
+    if reply and new_collection and parsed.intent == "collection_add":
+        reply += " (a new collection)"
     return f"{reply}?" if reply else "Is that right?"
 
 

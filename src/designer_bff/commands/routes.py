@@ -165,7 +165,11 @@ def _heard(service: CommandService, hearing: Hearing) -> HeardFields:
         alternatives=hearing.alternatives,
         unsure=[UnsureSlot.model_validate(u.to_dict()) for u in hearing.unsure],
         needs_confirmation=hearing.needs_confirmation,
-        confirm_prompt=service.confirm_prompt(text) if hearing.needs_confirmation else None,
+        confirm_prompt=(
+            service.confirm_prompt(text, new_collection=hearing.new_collection)
+            if hearing.needs_confirmation
+            else None
+        ),
     )
 
 

@@ -181,8 +181,8 @@ class CommandService:
         )
         return transcript, hearing
 
-    def confirm_prompt(self, text: str) -> str:
-        return confirm_prompt(self.parse(text))
+    def confirm_prompt(self, text: str, *, new_collection: bool = False) -> str:
+        return confirm_prompt(self.parse(text), new_collection=new_collection)
 
     def available(self, intent: str) -> bool:
         return intent in REPLY_ONLY or intent in self._actions
@@ -279,7 +279,9 @@ class CommandService:
             meta["confirms"] = str(confirms)
         reply_now = parsed.reply
         if held:
-            reply_now = confirm_prompt(parsed)
+            reply_now = confirm_prompt(
+                parsed, new_collection=hearing is not None and hearing.new_collection
+            )
             error = {
                 "code": NEEDS_CONFIRMATION,
                 "message": "Some words were unclear: confirm or correct the command first.",
