@@ -27,7 +27,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from designer_bff.commands.parser import ParseResult, parse_command, rule_words
-from designer_bff.commands.phonetics import phrase_key
+from designer_bff.commands.phonetics import dictionary, phrase_key
 from designer_bff.garments.spec import ATTRIBUTE_FIELDS
 from designer_bff.garments.taxonomy import TAXONOMY_PATH, get_taxonomy, normalize_phrase, pluralize
 
@@ -885,15 +885,19 @@ def choose(
 
 
 def _before_garment(text: str, unexplained: Sequence[str]) -> str | None:
-    """A word nothing explains right before a garment ("A punk-landed corset", "Basically
-    shirts"): where a garment's attributes are said, so likely a misheard one."""
+    """A word nothing explains and no dictionary has, right before a garment ("A
+    punk-landed corset", "Forkland Trench coats"): where a garment's attributes are said,
+    so likely a misheard one. A real word there is a designer's own ("gorgeous dresses")."""
     if not unexplained:
         return None
     taxonomy = get_taxonomy()
+    english = dictionary()
     words = _words(text)
     for word, after in itertools.pairwise(words):
-        if word in unexplained and any(
-            a.family == "garment_type" for a in taxonomy.resolve(after.lower()) or ()
+        if (
+            word in unexplained
+            and word.lower() not in english
+            and any(a.family == "garment_type" for a in taxonomy.resolve(after.lower()) or ())
         ):
             return word
     return None
