@@ -161,6 +161,8 @@ class Lexicon:
         self.words: frozenset[str] = frozenset(
             w for t in self.terms for w in t.text.lower().split()
         )
+        # Whole terms in lower case ("winter noir"): a collection's name as spoken.
+        self.texts: frozenset[str] = frozenset(t.text.lower() for t in self.terms)
 
     def near(
         self, key: str, slots: frozenset[str] | None, limit: int = 3
@@ -463,8 +465,7 @@ def propose(reading: str, lexicon: Lexicon, collections: Lexicon | None = None) 
     if coll is not None and collections is not None and collections.terms:
         start, end = coll
         heard = " ".join(words[start:end])
-        exact = {t.text.lower() for t in collections.terms}
-        if heard.lower() not in exact:
+        if heard.lower() not in collections.texts:
             for term, sim in collections.near(phrase_key(heard), None, limit=2):
                 edits.append(Edit(start, end, heard, term, sim))
             # Spelled close but not said close ("winter ended" -> "Winter Edit").
@@ -847,7 +848,6 @@ def choose(
     # once spoken: typed, 9 of 729 labelled commands read this weakly; heard, 13 of 14
     # were misheard. Ask rather than act.
     doubt: str | None = None
-    before_garment = _before_garment(best.text, best.unexplained)
     if len(best.unexplained) >= UNCLEAR_WORDS:
         doubt = ", ".join(best.unexplained)
     elif _empty_schedule(best.parse):
@@ -855,7 +855,7 @@ def choose(
     elif best.truncated:
         # The end was heard but left out ("... burgundy velvet, t-lans."): ask about it.
         doubt = " ".join(_words(transcript)[len(_words(best.text)) :]) or transcript
-    elif before_garment is not None:
+    elif (before_garment := _before_garment(best.text, best.unexplained)) is not None:
         doubt = before_garment
     elif best.parse.confidence < WEAK_COMMAND:
         doubt = transcript
@@ -921,7 +921,7 @@ def _is_collection(name: str | None, collections: Lexicon | None) -> bool:
     """Whether the designer has a collection of this name (speech has no capitals)."""
     if not name or collections is None:
         return False
-    return name.lower() in {t.text.lower() for t in collections.terms}
+    return name.lower() in collections.texts
 
 
 def _heard_for(best: Candidate, rival: Candidate) -> str:
