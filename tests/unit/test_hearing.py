@@ -451,3 +451,46 @@ def test_a_nightly_batch_set_up_with_nothing_said_of_it_is_asked_about() -> None
     # What a designer says when they set one up, or change one, is acted on.
     for said in ("Every night generate 10 new streetwear pieces.", "Nightly at 3am."):
         assert not understand([said], scorer=Sound({said: -12.0})).needs_confirmation, said
+
+
+def test_a_correction_of_a_reading_cut_short_is_cut_short_too() -> None:
+    said = "Collard shirt dresses. 3 in Kainbury."
+    cut = "Collard shirt dresses."
+    hearing = understand([said, cut], scorer=Sound({said: -26.0, cut: -10.0}))
+    corrected = next(c for c in hearing.candidates if c.text == "collared shirt dresses.")
+    assert corrected.truncated
+    assert hearing.needs_confirmation
+
+
+def test_a_word_nothing_explains_after_in_is_asked_about() -> None:
+    heard = "Make me four trench coats in a classic made, belted."
+    hearing = understand([heard], scorer=Sound({heard: -18.0}))
+    doubt = next(u for u in hearing.unsure if u.slot == "command")
+    assert doubt.heard == "made"
+    # A shade before a colour is the designer's own; elsewhere one such word is no
+    # question.
+    for said in (
+        "7 empire waist gowns in dusty lavender chiffon.",
+        "Minimalist tops in navy instead of black, 5.",
+        "Make me 5 gorgeous dresses in red.",
+    ):
+        assert not understand([said], scorer=Sound({said: -12.0})).needs_confirmation, said
+
+
+def test_a_number_the_command_does_not_use_was_misheard() -> None:
+    ten, tan = "2 colored skirts in rust and 10.", "2 colored skirts in rust and tan."
+    hearing = understand([ten, tan], scorer=Sound({ten: -9.8, tan: -14.0}))
+    assert hearing.understood_text == tan
+    ten_reading = next(c for c in hearing.candidates if c.text == ten)
+    assert ten_reading.unexplained == ("10",)
+    # Counts, dozens, image numbers, times and years are used; "1" is also a word.
+    for said in (
+        "2 dozen denim shirt dresses.",
+        "4 more like image 23.",
+        "Every night at 3 am make 30 dresses.",
+        "Spring 2026 dresses, 4 of them.",
+        "Give me 2 leather trench coats. 1 black, 1 brown.",
+        "Show me everything from the last 3 days.",
+    ):
+        best = understand([said], scorer=Sound({said: -12.0})).candidates[0]
+        assert not any(w.isdigit() for w in best.unexplained), said

@@ -80,7 +80,7 @@ FUNCTION_WORDS = frozenset(
     really maybe than what what's how much many over under one ones half several pair
     both each use using avoid keep skip include including love try version versions
     something thing things same different other of them there here thanks thank plus
-    never mind again stuff pull display stuck far bump""".split()
+    never mind again stuff pull display stuck far bump instead""".split()
 )
 
 # Where a count may follow: a generation verb, or the start of the command.
@@ -124,6 +124,8 @@ KNOWN_COLLECTION = 3.0
 # Unexplained words in a reading that make it a guess to be confirmed (measured on the
 # spoken bench: 2 or more mark 19 wrong choices to 9 right ones).
 UNCLEAR_WORDS = 2
+_ARTICLES = frozenset({"a", "an", "the"})
+_NUMBER_SCALES = frozenset({"dozen", "dozens", "hundred", "thousand", "k"})
 WEAK_COMMAND = 0.7  # a parse less confident than this is confirmed before it is acted on
 SOUND_SUPPORT = 1.0  # a correction the audio favours by less than this is a guess
 MAX_CANDIDATES = 24
@@ -669,6 +671,47 @@ def _unexplained(text: str, lexicon: Lexicon, collections: Lexicon | None) -> li
     ]
 
 
+def _numbers_in(value: Any, out: set[int]) -> None:
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int):
+        out.add(value)
+    elif isinstance(value, str):
+        out.update(int(d) for d in re.findall(r"\d+", value))
+    elif isinstance(value, dict):
+        for item in value.values():
+            _numbers_in(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _numbers_in(item, out)
+
+
+def _unused_numbers(text: str, parsed: ParseResult) -> list[str]:
+    """Numbers heard that the command does not use ("2 skirts in rust and 10." for "...
+    rust and tan"): a count, image or time the designer said is never dropped, so such a
+    number is more likely a misheard word."""
+    if parsed.intent == "unknown":
+        return []
+    words = _words(text)
+    if not any(w.isdigit() for w in words):
+        return []
+    data = parsed.to_dict()
+    data.pop("reply", None)
+    used: set[int] = set()
+    _numbers_in(data, used)
+    return [
+        w
+        for i, w in enumerate(words)
+        if w.isdigit()
+        and int(w) not in used
+        # "1 shoulder", "1 black, 1 brown": one is also a word; "spring 2026": a year
+        and int(w) != 1
+        and not 1900 <= int(w) <= 2100
+        # "2 dozen": the parse holds 24
+        and not (i + 1 < len(words) and words[i + 1].lower() in _NUMBER_SCALES)
+    ]
+
+
 def parse_quality(
     parsed: ParseResult, collections: Lexicon | None = None, *, naming: bool = False
 ) -> float:
@@ -727,7 +770,9 @@ def rate(
     cand.parse = parse(cand.text)
     naming = _FREE_TEXT_CUE.search(cand.text) is not None
     score = parse_quality(cand.parse, collections, naming=naming)
-    cand.unexplained = tuple(_unexplained(cand.text, lexicon, collections))
+    cand.unexplained = tuple(_unexplained(cand.text, lexicon, collections)) + tuple(
+        _unused_numbers(cand.text, cand.parse)
+    )
     score -= UNKNOWN_WORD * len(cand.unexplained)
     score -= sum(EDIT_COST * (1.0 + (1.0 - e.similarity) * 4) for e in cand.edits)
     if cand.acoustic is not None:
@@ -857,6 +902,8 @@ def choose(
         doubt = " ".join(_words(transcript)[len(_words(best.text)) :]) or transcript
     elif (before_garment := _before_garment(best.text, best.unexplained)) is not None:
         doubt = before_garment
+    elif (after_in := _after_in(best.text, best.unexplained)) is not None:
+        doubt = after_in
     elif best.parse.confidence < WEAK_COMMAND:
         doubt = transcript
     if doubt is not None and best.parse.intent != "unknown" and COMMAND not in unsure:
@@ -900,6 +947,30 @@ def _before_garment(text: str, unexplained: Sequence[str]) -> str | None:
             and any(a.family == "garment_type" for a in taxonomy.resolve(after.lower()) or ())
         ):
             return word
+    return None
+
+
+def _after_in(text: str, unexplained: Sequence[str]) -> str | None:
+    """A word nothing explains where "in" introduces a colour, fabric or pattern ("in a
+    classic made" for "in a classic beige", "do it in Camelwell"): likely the one the
+    designer named, misheard. Articles and attribute values may stand between. A word
+    before a colour is its shade ("in dusty lavender"), the designer's own."""
+    if not unexplained:
+        return None
+    taxonomy = get_taxonomy()
+    words = [w.lower() for w in _words(text)]
+    unknown = {u.lower() for u in unexplained}
+    for i, word in enumerate(words):
+        if word not in unknown:
+            continue
+        after = taxonomy.resolve(words[i + 1]) if i + 1 < len(words) else None
+        if after is not None and any(a.family == "colors" for a in after):
+            continue
+        j = i - 1
+        while j >= 0 and (words[j] in _ARTICLES or taxonomy.resolve(words[j])):
+            j -= 1
+        if j >= 0 and words[j] == "in":
+            return _words(text)[i]
     return None
 
 
@@ -970,9 +1041,16 @@ def understand(
     found = candidates(readings, lexicon, names)
     # Cut anywhere, even inside a word ("... called summer cap." for "... summer capsule.").
     first = " ".join(_words(readings[0].lower()))
+
+    def cut_short(reading: str) -> bool:
+        text = " ".join(_words(reading.lower()))
+        return len(text) < len(first) and first.startswith(text)
+
+    # A correction of a reading that stops short stops short too ("Collard shirt
+    # dresses." for "... 3 in Kainbury.", corrected to "collared shirt dresses.").
+    short = [cut_short(r) for r in readings]
     for cand in found:
-        text = " ".join(_words(cand.text.lower()))
-        cand.truncated = len(text) < len(first) and first.startswith(text)
+        cand.truncated = short[cand.source] or cut_short(cand.text)
     if scorer is not None and len(found) > 1:
         for cand, value in zip(found, scorer.score([c.text for c in found]), strict=True):
             cand.acoustic = value
