@@ -1075,3 +1075,12 @@ def test_a_recognisers_comma_inside_a_compound_or_a_negation():
     # A term before the comma stays a term of its own.
     kept = parse_command("slip, dress in silk")
     assert kept.spec is not None and kept.spec.garment_type == "dress"
+
+
+@pytest.mark.parametrize(
+    "text", ["5 sequin dresses for New Year's Eve.", "5 sequin dresses for new years eve"]
+)
+def test_a_possessive_holiday_as_written_or_heard(text):
+    result = parse_command(text)
+    assert result.spec is not None
+    assert (result.spec.quantity, result.spec.seasons) == (5, ["holiday"])
