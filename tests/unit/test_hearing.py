@@ -494,3 +494,12 @@ def test_a_number_the_command_does_not_use_was_misheard() -> None:
     ):
         best = understand([said], scorer=Sound({said: -12.0})).candidates[0]
         assert not any(w.isdigit() for w in best.unexplained), said
+
+
+def test_letters_run_into_a_count_are_unexplained() -> None:
+    heard = "4clan trench coats for all."
+    best = understand([heard], scorer=Sound({heard: -12.0})).candidates[0]
+    assert best.unexplained == ("4clan",)
+    for said in ("Let's do the 15th.", "Retro 70s jeans, 4.", "Nightly at 3am.", "SS26 coats."):
+        best = understand([said], scorer=Sound({said: -12.0})).candidates[0]
+        assert not any(any(c.isdigit() for c in w) for w in best.unexplained), said

@@ -1058,6 +1058,7 @@ def test_a_count_in_thousands_is_not_one():
     ("text", "quantity", "neckline"),
     [
         ("3 1, shoulder gowns in red", 3, "one-shoulder"),
+        ("3 asymmetric 1 shoulder tops in coral jersey", 3, "one-shoulder"),
         ("Have a dozen denim jackets", 6, None),
     ],
 )

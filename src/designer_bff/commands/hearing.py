@@ -125,6 +125,8 @@ KNOWN_COLLECTION = 3.0
 # spoken bench: 2 or more mark 19 wrong choices to 9 right ones).
 UNCLEAR_WORDS = 2
 _ARTICLES = frozenset({"a", "an", "the"})
+_LETTERS = re.compile(r"(?<=\d)[a-z]+|[a-z]+(?=\d)")
+_NUMBER_LETTERS = frozenset("st nd rd th s am pm a p x k ss aw fw h hr hrs".split())
 _NUMBER_SCALES = frozenset({"dozen", "dozens", "hundred", "thousand", "k"})
 WEAK_COMMAND = 0.7  # a parse less confident than this is confirmed before it is acted on
 SOUND_SUPPORT = 1.0  # a correction the audio favours by less than this is a guess
@@ -338,7 +340,10 @@ def _is_known(word: str, lexicon: Lexicon, extra: Lexicon | None) -> bool:
     if any(c.isdigit() for c in w):  # counts, image numbers, times
         # ... but not what a count is glued to: "Make 3-cane brace shirts".
         glued = [p for p in w.split("-") if p and not any(c.isdigit() for c in p)]
-        return all(_is_known(part, lexicon, extra) for part in glued)
+        # ... nor letters run into it ("12g in some dresses" for "12 gingham"), beyond
+        # what is written so: "15th", "70s", "3am", "4x", "ss26".
+        run_in = [p for p in _LETTERS.findall(w) if p not in _NUMBER_LETTERS]
+        return all(_is_known(part, lexicon, extra) for part in [*glued, *run_in])
     if extra is not None and w in extra.words:
         return True
     taxonomy = get_taxonomy()

@@ -317,9 +317,10 @@ _ABBREVIATION_RE = re.compile(
 _SEASON_CODE_RE = re.compile(r"\b(ss|aw|fw)\s?['’]?(\d{2}|\d{4})\b")
 _SEASON_CODES = {"ss": " spring summer ", "aw": " autumn winter ", "fw": " autumn winter "}
 _AM_PM_DOTS = re.compile(r"\b([ap])\.\s?m\.?")
-# A recogniser's "3 1, shoulder gowns" and "have a dozen": the words said were "one
-# shoulder" and "half a dozen".
-_ONE_SHOULDER_RE = re.compile(r"\b(\d+|a) 1[\s,-]+shoulder")
+# A recogniser's "3 1, shoulder gowns", "3 asymmetric 1 shoulder tops" and "have a
+# dozen": the words said were "one shoulder" and "half a dozen". At the very start "1"
+# may be the count.
+_ONE_SHOULDER_RE = re.compile(r"(?<=\w )1[\s,-]+shoulder")
 _HAVE_A_DOZEN_RE = re.compile(r"(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )\bhave a dozen\b")
 # "this 1", "another 1": recognisers write the pronoun "one" as a digit.
 _PRONOUN_ONE = re.compile(
@@ -406,7 +407,7 @@ def _tokenize(text: str) -> tuple[list[str], list[str]]:
     s = _ID_RE.sub(take_id, s)
     s = _Y2K_RE.sub(lambda m: f"{m.group(1) or ''} y2k", s)
     s = _THOUSANDS_RE.sub(r"\g<1>000", s)
-    s = _ONE_SHOULDER_RE.sub(r"\1 one shoulder", s)
+    s = _ONE_SHOULDER_RE.sub("one shoulder", s)
     s = _HAVE_A_DOZEN_RE.sub("half a dozen", s)
     s = _PRONOUN_ONE.sub(r"\1 one", s)
     s = _DOT_TIME.sub(lambda m: f"{m.group(1) or m.group(3)}:{m.group(2) or m.group(4)}", s)
