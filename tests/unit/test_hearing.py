@@ -503,3 +503,13 @@ def test_letters_run_into_a_count_are_unexplained() -> None:
     for said in ("Let's do the 15th.", "Retro 70s jeans, 4.", "Nightly at 3am.", "SS26 coats."):
         best = understand([said], scorer=Sound({said: -12.0})).candidates[0]
         assert not any(any(c.isdigit() for c in w) for w in best.unexplained), said
+
+
+def test_a_fabric_where_batch_goes_loses_to_batch() -> None:
+    # Scores as tiny.en gave them: the sound favours "mesh" by 3.75.
+    mesh, batch = "20 more like the last mesh.", "20 more like the last batch."
+    hearing = understand([mesh, batch], scorer=Sound({mesh: -5.24, batch: -8.99}))
+    assert hearing.understood_text == batch
+    # A fabric with its garment is no batch.
+    said = "5 more like the last mesh dress."
+    assert understand([said], scorer=Sound({said: -9.0})).understood_text == said

@@ -668,6 +668,10 @@ def _unexplained(text: str, lexicon: Lexicon, collections: Lexicon | None) -> li
         or not _is_known(w, lexicon, collections)
     }
     suspects -= _covered(head) if suspects else set()
+    # A term where "batch" goes ("the nightly mesh", "like the last mesh") has no
+    # garment to belong to.
+    taxonomy = get_taxonomy()
+    suspects |= {e.start for e in _batch_edits(head, end) if taxonomy.resolve(e.heard)}
     return [
         w
         for i, w in enumerate(head)
