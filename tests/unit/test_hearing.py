@@ -513,3 +513,12 @@ def test_a_fabric_where_batch_goes_loses_to_batch() -> None:
     # A fabric with its garment is no batch.
     said = "5 more like the last mesh dress."
     assert understand([said], scorer=Sound({said: -9.0})).understood_text == said
+
+
+def test_a_correction_of_several_words_keeps_what_they_said() -> None:
+    # "terra cottas" would drop "May Cade" (the "make 8" of "..., make 8").
+    edits = propose("Summer Dresses in Terracotta. May Cade.", lexicon())
+    assert not any(e.heard == "Terracotta May Cade" for e in edits)
+    # Words run together are still one term.
+    edits = propose("make 3 den in jackets", lexicon())
+    assert any(e.heard == "den in jackets" and e.term.text == "denim jackets" for e in edits)

@@ -514,7 +514,7 @@ def propose(reading: str, lexicon: Lexicon, collections: Lexicon | None = None) 
             for term, sim in lexicon.near(key, slots, limit=4):
                 # Words heard are not dropped: "Forkland Trench coats" is not "trench
                 # coats" (the count was in "Forkland").
-                if length > 1 and 3 * len(term.key) < 2 * len(key):
+                if length > 1 and 4 * len(term.key) < 3 * len(key):
                     continue
                 edits.append(Edit(i, j, heard, term, sim))
     # Best sounding first; of equals, the shorter stretch ("tree" -> "three" and "tool"
