@@ -1085,3 +1085,12 @@ def test_a_possessive_holiday_as_written_or_heard(text):
     result = parse_command(text)
     assert result.spec is not None
     assert (result.spec.quantity, result.spec.seasons) == (5, ["holiday"])
+
+
+@pytest.mark.parametrize(
+    "text", ["overnight, generate 40 swimsuits", "over night. Generate 40 swimsuits."]
+)
+def test_overnight_as_written_or_heard_is_the_nightly_batch(text):
+    result = parse_command(text)
+    assert result.intent == "schedule_nightly"
+    assert result.target.schedule is not None and result.target.schedule.quantity == 40

@@ -746,7 +746,7 @@ _COST_RE = _rx(
 _COST_QUESTION_RE = _rx(r"\bhow much\b")
 _NIGHTLY_RE = _rx(
     r"\b(?:every|each) (?:night|evening|day|morning|weeknight|week night)\b"
-    r"|\bnightly\b|\bnightlies\b|\bovernight\b"
+    r"|\bnightly\b|\bnightlies\b|\bover ?night\b"
     r"|\bat night\b|\bwhile i (?:sleep|am asleep|am sleeping)\b|\bdaily\b"
     r"|\b(?:schedule|scheduled|recurring)\b|\bnight (?:batch|run|job)\b|\bevery single night\b"
 )
