@@ -26,7 +26,7 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from designer_bff.commands.parser import ParseResult, parse_command, rule_words
+from designer_bff.commands.parser import DIGIT_SCALE_WORDS, ParseResult, parse_command, rule_words
 from designer_bff.commands.phonetics import dictionary, phrase_key
 from designer_bff.garments.spec import ATTRIBUTE_FIELDS
 from designer_bff.garments.taxonomy import TAXONOMY_PATH, get_taxonomy, normalize_phrase, pluralize
@@ -127,7 +127,6 @@ UNCLEAR_WORDS = 2
 _ARTICLES = frozenset({"a", "an", "the"})
 _LETTERS = re.compile(r"(?<=\d)[a-z]+|[a-z]+(?=\d)")
 _NUMBER_LETTERS = frozenset("st nd rd th s am pm a p x k ss aw fw h hr hrs".split())
-_NUMBER_SCALES = frozenset({"dozen", "dozens", "hundred", "thousand", "k"})
 WEAK_COMMAND = 0.7  # a parse less confident than this is confirmed before it is acted on
 SOUND_SUPPORT = 1.0  # a correction the audio favours by less than this is a guess
 MAX_CANDIDATES = 24
@@ -717,7 +716,7 @@ def _unused_numbers(text: str, parsed: ParseResult) -> list[str]:
         and int(w) != 1
         and not 1900 <= int(w) <= 2100
         # "2 dozen": the parse holds 24
-        and not (i + 1 < len(words) and words[i + 1].lower() in _NUMBER_SCALES)
+        and not (i + 1 < len(words) and words[i + 1].lower() in DIGIT_SCALE_WORDS)
     ]
 
 
@@ -946,17 +945,21 @@ def _before_garment(text: str, unexplained: Sequence[str]) -> str | None:
     so likely a misheard one. A real word there is a designer's own ("gorgeous dresses")."""
     if not unexplained:
         return None
-    taxonomy = get_taxonomy()
     english = dictionary()
     words = _words(text)
     for word, after in itertools.pairwise(words):
         if (
             word in unexplained
             and word.lower() not in english
-            and any(a.family == "garment_type" for a in taxonomy.resolve(after.lower()) or ())
+            and _in_family(after, "garment_type")
         ):
             return word
     return None
+
+
+def _in_family(word: str, family: str) -> bool:
+    """Whether the taxonomy reads this word as a value of `family`."""
+    return any(a.family == family for a in get_taxonomy().resolve(word.lower()) or ())
 
 
 def _after_in(text: str, unexplained: Sequence[str]) -> str | None:
@@ -967,19 +970,17 @@ def _after_in(text: str, unexplained: Sequence[str]) -> str | None:
     if not unexplained:
         return None
     taxonomy = get_taxonomy()
-    words = [w.lower() for w in _words(text)]
+    heard = _words(text)
+    words = [w.lower() for w in heard]
     unknown = {u.lower() for u in unexplained}
     for i, word in enumerate(words):
-        if word not in unknown:
-            continue
-        after = taxonomy.resolve(words[i + 1]) if i + 1 < len(words) else None
-        if after is not None and any(a.family == "colors" for a in after):
+        if word not in unknown or (i + 1 < len(words) and _in_family(words[i + 1], "colors")):
             continue
         j = i - 1
         while j >= 0 and (words[j] in _ARTICLES or taxonomy.resolve(words[j])):
             j -= 1
         if j >= 0 and words[j] == "in":
-            return _words(text)[i]
+            return heard[i]
     return None
 
 

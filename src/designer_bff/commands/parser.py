@@ -153,6 +153,8 @@ _SCALES = {
 }  # fmt: skip
 # "1 hundred", "2 dozen", "3 million" after a written number.
 _DIGIT_SCALES = {**_SCALES, "dozen": 12}
+# The same words, for the hearing step: a number before one of them is a part of a count.
+DIGIT_SCALE_WORDS = frozenset(_DIGIT_SCALES)
 # Words that make the number after them negative ("minus 5", "negative five"; "-5" is
 # read as "negative 5").
 _SIGN_WORDS = frozenset({"minus", "negative"})
