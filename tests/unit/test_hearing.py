@@ -522,3 +522,54 @@ def test_a_correction_of_several_words_keeps_what_they_said() -> None:
     # Words run together are still one term.
     edits = propose("make 3 den in jackets", lexicon())
     assert any(e.heard == "den in jackets" and e.term.text == "denim jackets" for e in edits)
+
+
+def test_a_rival_that_says_more_is_asked_about() -> None:
+    # Scores as tiny.en gave them for "do 4 versions of this in silk" (a neural voice).
+    lost, said = "Do 4 versions of this and so.", "Do 4 versions of this and silk."
+    hearing = understand([said, lost], scorer=Sound({lost: -2.44, said: -5.98}))
+    assert hearing.understood_text == lost
+    assert [u.slot for u in hearing.unsure] == ["fabrics"]
+    assert hearing.unsure[0].options[0] == ("silk", said)
+    # Far behind, it is not what was said.
+    far = understand([said, lost], scorer=Sound({lost: -2.44, said: -12.0}))
+    assert far.understood_text == lost and far.unsure == []
+    # A rival that says less is no reason to ask.
+    less = understand([lost, said], scorer=Sound({said: -2.44, lost: -5.98}))
+    assert less.understood_text == said and less.unsure == []
+
+
+def test_a_count_run_into_the_next_word() -> None:
+    edits = propose("Pre-wedding guest dresses. Avoid white and ivory.", lexicon())
+    assert any(e.heard == "Pre-wedding" and e.term.text == "three wedding" for e in edits)
+    # Scores as tiny.en gave them: "three wedding" is the likelier sound too.
+    heard = "Pre-wedding guest dresses."
+    hearing = understand(
+        [heard], scorer=Sound({heard: -13.47, "three wedding guest dresses.": -9.98})
+    )
+    assert hearing.understood_text == "three wedding guest dresses."
+    # Not where no count goes.
+    assert not any(e.term.text.startswith("three") for e in propose("a pre-fall coat", lexicon()))
+
+
+def test_maybe_right_before_a_garment_is_an_attribute_misheard() -> None:
+    heard = "3 tiered maybe skirts and mint."
+    values = {e.term.text for e in propose(heard, lexicon()) if e.heard == "maybe"}
+    assert values >= {"midi", "navy"}
+    assert unexplained(heard) == ["maybe"]
+    # Said as itself: "maybe a column gown", "blouses, maybe in pastels".
+    for said in ("something for a gala, maybe a column gown in black", "blouses, maybe in red"):
+        assert not any(e.heard == "maybe" for e in propose(said, lexicon()))
+        assert unexplained(said) == []
+
+
+def unexplained(reading: str) -> list[str]:
+    found = understand([reading]).candidates
+    return list(next(c for c in found if c.text == reading).unexplained)
+
+
+def test_a_command_word_heard_as_two_words_is_proposed() -> None:
+    edits = propose("Find out wires and silk.", lexicon())
+    assert any(e.heard == "out wires" and e.term.text == "outliers" for e in edits)
+    # Only a command word, and only for a word nothing else explains.
+    assert not any(e.heard == "out of" for e in propose("make 3 out of silk", lexicon()))

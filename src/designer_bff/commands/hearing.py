@@ -48,8 +48,12 @@ NUMBER_HOMOPHONES: dict[str, str] = {
     "sex": "six", "sticks": "six", "tin": "ten", "then": "ten", "fife": "five", "nein": "nine",
     "fine": "five", "heaven": "seven", "twelfth": "twelve", "fifth": "five", "sixth": "six",
     "fourth": "four", "fifteenth": "fifteen", "tenth": "ten", "eighth": "eight",
-    "find": "five",
+    "find": "five", "pre": "three",
 }  # fmt: skip
+# Everyday words a recogniser writes for a garment's attribute, where one is said: right
+# before the garment ("3 tiered maybe skirts" for midi). Sound alone cannot tell them
+# apart, so the audio chooses among these.
+ATTRIBUTE_HOMOPHONES: dict[str, tuple[str, ...]] = {"maybe": ("midi", "navy")}
 # "-teen" and "-ty" differ in one unstressed syllable: "80 dresses" is heard as "18".
 TEEN_TY: dict[str, str] = {str(n): str((n - 10) * 10) for n in range(13, 20)}
 TEEN_TY |= {v: k for k, v in TEEN_TY.items()}
@@ -120,6 +124,8 @@ UNSURE_MARGIN = 1.5  # a rival reading within this much makes its slots unsure
 # ... and within this much when it is another command altogether ("Find summer dresses"
 # or "5 summer dresses"): acting on the wrong one costs a batch or loses the request.
 INTENT_MARGIN = 3.0
+# ... and this much for a rival that says all the best reading says and more
+MORE_SAID_MARGIN = 4.5
 KNOWN_COLLECTION = 3.0
 # Unexplained words in a reading that make it a guess to be confirmed (measured on the
 # spoken bench: 2 or more mark 19 wrong choices to 9 right ones).
@@ -130,6 +136,7 @@ _NUMBER_LETTERS = frozenset("st nd rd th s am pm a p x k ss aw fw h hr hrs".spli
 WEAK_COMMAND = 0.7  # a parse less confident than this is confirmed before it is acted on
 SOUND_SUPPORT = 1.0  # a correction the audio favours by less than this is a guess
 MAX_CANDIDATES = 24
+SPLIT_WORD_SOUND = 0.8  # how close "out wires" must sound to "outliers" to be proposed
 # Per word: Whisper's probabilities favour stopping early ("8 summer dresses." for
 # "8 summer dresses, no florals"); a word bonus offsets it.
 WORD_BONUS = 2.0
@@ -381,6 +388,26 @@ def _homophone_count(words: Sequence[str], i: int) -> str | None:
     return NUMBER_HOMOPHONES[w] if _count_position(words, i) else None
 
 
+def _attribute_homophone(words: Sequence[str], i: int) -> bool:
+    """A word of ATTRIBUTE_HOMOPHONES where an attribute goes: before a garment."""
+    return (
+        words[i].lower() in ATTRIBUTE_HOMOPHONES
+        and i + 1 < len(words)
+        and _in_family(words[i + 1], "garment_type")
+    )
+
+
+def _joined_count(words: Sequence[str], i: int) -> str | None:
+    """A count heard run into the next word where a count fits: "Pre-tiered maybe
+    skirts", "Pre-wedding guest dresses" for "3 tiered ...", "3 wedding ..."."""
+    head, dash, tail = words[i].partition("-")
+    if not dash or not tail or head.lower() not in NUMBER_HOMOPHONES:
+        return None
+    if not _count_position([*words[:i], head, tail, *words[i + 1 :]], i):
+        return None
+    return f"{NUMBER_HOMOPHONES[head.lower()]} {tail}"
+
+
 def _collection_span(words: Sequence[str]) -> tuple[int, int] | None:
     """The words naming an existing collection ("add the last 3 to Winter Noir")."""
     lowered = [w.lower() for w in words]
@@ -419,6 +446,24 @@ def _lead_verb(words: Sequence[str]) -> Edit | None:
     if first in _REFERENCES - {"it", "them", "my"}:
         return Edit(0, 1, words[0], Term(f"{_LOST_VERB} {first}", COMMAND, ""), 0.7)
     return None
+
+
+def _split_command_word(
+    words: Sequence[str], i: int, j: int, lexicon: Lexicon, collections: Lexicon | None
+) -> list[Edit]:
+    """One command word heard as a little word and an unknown one ("find out wires" for
+    "find outliers"): only a close sound, and only a command word, which no attribute
+    phrase is made of."""
+    if j - i != 2 or words[i].lower() not in FUNCTION_WORDS:
+        return []
+    if _is_known(words[i + 1], lexicon, collections):
+        return []
+    heard = " ".join(words[i:j])
+    return [
+        Edit(i, j, heard, term, sim)
+        for term, sim in lexicon.near(phrase_key(heard), frozenset({COMMAND}), limit=2)
+        if sim >= SPLIT_WORD_SOUND and " " not in term.text
+    ]
 
 
 def _letter_necks(words: Sequence[str], end: int) -> list[Edit]:
@@ -489,6 +534,13 @@ def propose(reading: str, lexicon: Lexicon, collections: Lexicon | None = None) 
         number = _homophone_count(words, i)
         if number is not None:
             edits.append(Edit(i, i + 1, words[i], Term(number, QUANTITY, ""), 1.0))
+        if _attribute_homophone(words, i):
+            for value in ATTRIBUTE_HOMOPHONES[w]:
+                slot = next(iter(get_taxonomy().resolve(value) or ())).family
+                edits.append(Edit(i, i + 1, words[i], Term(value, slot, ""), 0.7))
+        joined = _joined_count(words, i)
+        if joined is not None:
+            edits.append(Edit(i, i + 1, words[i], Term(joined, QUANTITY, ""), 0.9))
         if w in TEEN_TY and _count_position(words, i) and not _names_a_number(words, i):
             edits.append(Edit(i, i + 1, words[i], Term(TEEN_TY[w], QUANTITY, ""), 0.9))
         if not any(c.isdigit() for c in w) and _count_position(words, i):
@@ -506,6 +558,7 @@ def propose(reading: str, lexicon: Lexicon, collections: Lexicon | None = None) 
             # fashion term ("free" may be a count), "tree tool" is two.
             edges = {span[0], span[-1]} if length > 1 else set()
             if span[0] in FUNCTION_WORDS or edges & (FUNCTION_WORDS | _COMMAND_SET):
+                edits += _split_command_word(words, i, j, lexicon, collections)
                 continue
             heard = " ".join(words[i:j])
             slots = frozenset(ATTRIBUTE_FIELDS) | {COMMAND}
@@ -675,7 +728,7 @@ def _unexplained(text: str, lexicon: Lexicon, collections: Lexicon | None) -> li
         w
         for i, w in enumerate(head)
         # "make me for dresses": a word where a count belongs that only sounds like one
-        if i in suspects or _homophone_count(words, i) is not None
+        if i in suspects or _homophone_count(words, i) is not None or _attribute_homophone(head, i)
     ]
 
 
@@ -867,11 +920,16 @@ def choose(
     # A rival reading nearly as likely that means something else (only when the sound
     # was weighed: without it, rivals differ by their priors alone).
     for rival in ranked[1:] if best.acoustic is not None else ():
-        if best.score - rival.score > INTENT_MARGIN or rival.parse is None:
+        behind = best.score - rival.score
+        if behind > max(INTENT_MARGIN, MORE_SAID_MARGIN) or rival.parse is None:
             break
         if rival.parse.intent == "unknown":
             continue
-        if best.score - rival.score <= UNSURE_MARGIN or rival.parse.intent != best.parse.intent:
+        if (
+            behind <= UNSURE_MARGIN
+            or (behind <= INTENT_MARGIN and rival.parse.intent != best.parse.intent)
+            or (behind <= MORE_SAID_MARGIN and _says_more(rival.parse, best.parse))
+        ):
             flag(rival, _heard_for(best, rival) or transcript)
     # Adding to a collection the designer does not have makes a new one. Typed, that is
     # what they wrote; heard, the name is likelier misheard ("Move me into winter right"
@@ -937,6 +995,14 @@ def choose(
         candidates=ranked,
         new_collection=new_collection,
     )
+
+
+def _says_more(rival: ParseResult, best: ParseResult) -> bool:
+    """A rival that holds everything the best reading says and more ("4 versions of this
+    and silk" beside "... and so"): a value the designer named is likelier lost in the
+    best than invented in the rival."""
+    theirs, ours = _slot_values(rival), _slot_values(best)
+    return len(theirs) > len(ours) and all(theirs.get(k) == v for k, v in ours.items())
 
 
 def _before_garment(text: str, unexplained: Sequence[str]) -> str | None:
