@@ -566,10 +566,3 @@ def test_maybe_right_before_a_garment_is_an_attribute_misheard() -> None:
 def unexplained(reading: str) -> list[str]:
     found = understand([reading]).candidates
     return list(next(c for c in found if c.text == reading).unexplained)
-
-
-def test_a_command_word_heard_as_two_words_is_proposed() -> None:
-    edits = propose("Find out wires and silk.", lexicon())
-    assert any(e.heard == "out wires" and e.term.text == "outliers" for e in edits)
-    # Only a command word, and only for a word nothing else explains.
-    assert not any(e.heard == "out of" for e in propose("make 3 out of silk", lexicon()))

@@ -125,7 +125,7 @@ UNSURE_MARGIN = 1.5  # a rival reading within this much makes its slots unsure
 # or "5 summer dresses"): acting on the wrong one costs a batch or loses the request.
 INTENT_MARGIN = 3.0
 # ... and this much for a rival that says all the best reading says and more
-MORE_SAID_MARGIN = 4.5
+MORE_SAID_MARGIN = 6.0
 KNOWN_COLLECTION = 3.0
 # Unexplained words in a reading that make it a guess to be confirmed (measured on the
 # spoken bench: 2 or more mark 19 wrong choices to 9 right ones).
@@ -136,7 +136,6 @@ _NUMBER_LETTERS = frozenset("st nd rd th s am pm a p x k ss aw fw h hr hrs".spli
 WEAK_COMMAND = 0.7  # a parse less confident than this is confirmed before it is acted on
 SOUND_SUPPORT = 1.0  # a correction the audio favours by less than this is a guess
 MAX_CANDIDATES = 24
-SPLIT_WORD_SOUND = 0.8  # how close "out wires" must sound to "outliers" to be proposed
 # Per word: Whisper's probabilities favour stopping early ("8 summer dresses." for
 # "8 summer dresses, no florals"); a word bonus offsets it.
 WORD_BONUS = 2.0
@@ -448,24 +447,6 @@ def _lead_verb(words: Sequence[str]) -> Edit | None:
     return None
 
 
-def _split_command_word(
-    words: Sequence[str], i: int, j: int, lexicon: Lexicon, collections: Lexicon | None
-) -> list[Edit]:
-    """One command word heard as a little word and an unknown one ("find out wires" for
-    "find outliers"): only a close sound, and only a command word, which no attribute
-    phrase is made of."""
-    if j - i != 2 or words[i].lower() not in FUNCTION_WORDS:
-        return []
-    if _is_known(words[i + 1], lexicon, collections):
-        return []
-    heard = " ".join(words[i:j])
-    return [
-        Edit(i, j, heard, term, sim)
-        for term, sim in lexicon.near(phrase_key(heard), frozenset({COMMAND}), limit=2)
-        if sim >= SPLIT_WORD_SOUND and " " not in term.text
-    ]
-
-
 def _letter_necks(words: Sequence[str], end: int) -> list[Edit]:
     """ "with a mean neck" -> "with a v neck": one short unknown word before "neck"."""
     edits: list[Edit] = []
@@ -558,7 +539,6 @@ def propose(reading: str, lexicon: Lexicon, collections: Lexicon | None = None) 
             # fashion term ("free" may be a count), "tree tool" is two.
             edges = {span[0], span[-1]} if length > 1 else set()
             if span[0] in FUNCTION_WORDS or edges & (FUNCTION_WORDS | _COMMAND_SET):
-                edits += _split_command_word(words, i, j, lexicon, collections)
                 continue
             heard = " ".join(words[i:j])
             slots = frozenset(ATTRIBUTE_FIELDS) | {COMMAND}
