@@ -566,3 +566,15 @@ def test_maybe_right_before_a_garment_is_an_attribute_misheard() -> None:
 def unexplained(reading: str) -> list[str]:
     found = understand([reading]).candidates
     return list(next(c for c in found if c.text == reading).unexplained)
+
+
+@pytest.mark.parametrize(
+    "heard",
+    ["Okay, so like for trousers in olive green.", "I'd love to see for preppy cardigans."],
+)
+def test_a_count_after_how_people_lead_into_one(heard: str) -> None:
+    assert any(e.heard == "for" and e.term.text == "four" for e in propose(heard, lexicon()))
+
+
+def test_like_before_what_it_likens_is_no_count() -> None:
+    assert not any(e.term.slot == "quantity" for e in propose("more like these", lexicon()))

@@ -87,10 +87,11 @@ FUNCTION_WORDS = frozenset(
     never mind again stuff pull display stuck far bump instead""".split()
 )
 
-# Where a count may follow: a generation verb, or the start of the command.
+# Where a count may follow: a generation verb, the start of the command, or how people
+# lead into one ("so like 4 trousers", "I'd love to see 4 cardigans").
 _COUNT_CUES = frozenset(
     """make me generate create design sketch draw render give do need want
-    another riff us up""".split()
+    another riff us up see like thinking""".split()
 )
 _NUMBER_NAMERS = frozenset({"image", "images", "number", "no", "at", "by", "#"})
 _NOT_AFTER_COUNT = frozenset("a an the my your this that these those of".split())
