@@ -578,3 +578,9 @@ def test_a_count_after_how_people_lead_into_one(heard: str) -> None:
 
 def test_like_before_what_it_likens_is_no_count() -> None:
     assert not any(e.term.slot == "quantity" for e in propose("more like these", lexicon()))
+
+
+def test_a_count_before_a_noun_only_counts_take() -> None:
+    heard = "Make dress for wedding color ivory for pieces."
+    fours = [e.start for e in propose(heard, lexicon()) if e.term.text == "four"]
+    assert fours == [6]  # "for pieces", not "for wedding"

@@ -26,7 +26,13 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from designer_bff.commands.parser import DIGIT_SCALE_WORDS, ParseResult, parse_command, rule_words
+from designer_bff.commands.parser import (
+    COUNTED_NOUNS,
+    DIGIT_SCALE_WORDS,
+    ParseResult,
+    parse_command,
+    rule_words,
+)
 from designer_bff.commands.phonetics import dictionary, phrase_key
 from designer_bff.garments.spec import ATTRIBUTE_FIELDS
 from designer_bff.garments.taxonomy import TAXONOMY_PATH, get_taxonomy, normalize_phrase, pluralize
@@ -363,7 +369,7 @@ def _count_position(words: Sequence[str], i: int) -> bool:
     after = words[i + 1].lower() if i + 1 < len(words) else ""
     if after in _NOT_AFTER_COUNT:
         return False
-    if i == 0 and after:
+    if (i == 0 and after) or after in COUNTED_NOUNS:
         return True
     if before in _COUNT_CUES:
         return bool(after)

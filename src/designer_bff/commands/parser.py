@@ -234,6 +234,8 @@ _GENERIC_HEADS = frozenset(
      "garments", "illustration", "illustrations", "drawing", "drawings", "alternatives",
      "takes", "iterations", "riffs", "more", "new", "something"}
 )  # fmt: skip
+# The nouns among them that only a count comes before ("4 pieces", not "4 more").
+COUNTED_NOUNS = _GENERIC_HEADS - {"more", "new", "something", "ones", "render", "sketch"}
 _OCCASION_CUES = frozenset({"for", "to", "at", "wear", "attend", "attending"})
 
 # Words that are not attributes but are expected in commands; never typo-corrected, and
