@@ -297,10 +297,9 @@ def pct(rows: list[Row], attr: str) -> str:
 
 def report(model: str, rows: list[Row], show_failures: bool) -> float:
     by_voice: dict[str, list[Row]] = defaultdict(list)
-    for row in rows:
-        by_voice[row.clip.voice.label].append(row)
     by_engine: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
+        by_voice[row.clip.voice.label].append(row)
         by_engine[f"all {row.clip.voice.engine}"].append(row)
     print(f"\nmodel {model}: {len(rows)} spoken commands")
     print(

@@ -915,7 +915,7 @@ def choose(
         if (
             behind <= UNSURE_MARGIN
             or (behind <= INTENT_MARGIN and rival.parse.intent != best.parse.intent)
-            or (behind <= MORE_SAID_MARGIN and _says_more(rival.parse, best.parse))
+            or (behind <= MORE_SAID_MARGIN and _says_more(_slot_values(rival.parse), chosen))
         ):
             flag(rival, _heard_for(best, rival) or transcript)
     # Adding to a collection the designer does not have makes a new one. Typed, that is
@@ -984,11 +984,10 @@ def choose(
     )
 
 
-def _says_more(rival: ParseResult, best: ParseResult) -> bool:
-    """A rival that holds everything the best reading says and more ("4 versions of this
-    and silk" beside "... and so"): a value the designer named is likelier lost in the
-    best than invented in the rival."""
-    theirs, ours = _slot_values(rival), _slot_values(best)
+def _says_more(theirs: dict[str, str], ours: dict[str, str]) -> bool:
+    """A rival's slots holding everything the best reading's do and more ("4 versions of
+    this and silk" beside "... and so"): a value the designer named is likelier lost in
+    the best than invented in the rival."""
     return len(theirs) > len(ours) and all(theirs.get(k) == v for k, v in ours.items())
 
 
