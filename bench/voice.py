@@ -14,6 +14,9 @@ clip it measures:
 
 - typed: the parser on the written sentence (the ceiling);
 - heard raw: the parser on the recogniser's best reading alone;
+- in reach: some reading or slot correction that ``commands.hearing`` weighed parses
+  right: the most any choice among them could understand (what the recogniser did not
+  hear, no choosing can recover);
 - understood: the parser on what ``commands.hearing`` chose among the readings and the
   slot corrections, weighed against the audio (what the API acts on or asks about);
 - confirm: how often the reply asks the designer to confirm an unsure slot;
@@ -233,6 +236,7 @@ class Row:
     typed: bool
     raw: bool
     understood: bool
+    reach: bool  # some reading or correction hearing weighed was right: the most a choice can do
     confirm: bool
     acts: bool  # the understood command would be carried out (no "didn't understand", no error)
     transcript: str
@@ -279,6 +283,9 @@ async def run_model(model: str, clips: list[Clip], threads: int) -> list[Row]:
                 typed=evaluate(clip.case, parse(clip.case["text"])),
                 raw=evaluate(clip.case, parse(transcript.transcript)),
                 understood=evaluate(clip.case, understood),
+                reach=any(
+                    c.parse is not None and evaluate(clip.case, c.parse) for c in hearing.candidates
+                ),
                 confirm=hearing.needs_confirmation,
                 acts=understood.intent != "unknown" and understood.error is None,
                 transcript=transcript.transcript,
@@ -303,8 +310,8 @@ def report(model: str, rows: list[Row], show_failures: bool) -> float:
         by_engine[f"all {row.clip.voice.engine}"].append(row)
     print(f"\nmodel {model}: {len(rows)} spoken commands")
     print(
-        f"  {'voice':<24} {'n':>4} {'typed':>7} {'raw':>7} {'underst.':>8} {'confirm':>8}"
-        f" {'wrong, acted on':>16}"
+        f"  {'voice':<24} {'n':>4} {'typed':>7} {'raw':>7} {'in reach':>8} {'underst.':>8}"
+        f" {'confirm':>8} {'wrong, acted on':>16}"
     )
     groups = [*sorted(by_voice.items())]
     if len(by_engine) > 1:
@@ -312,7 +319,7 @@ def report(model: str, rows: list[Row], show_failures: bool) -> float:
     for voice, group in [*groups, ("overall", rows)]:
         print(
             f"  {voice:<24} {len(group):>4} {pct(group, 'typed'):>7} {pct(group, 'raw'):>7} "
-            f"{pct(group, 'understood'):>8} {pct(group, 'confirm'):>8} "
+            f"{pct(group, 'reach'):>8} {pct(group, 'understood'):>8} {pct(group, 'confirm'):>8} "
             f"{pct(group, 'wrong_acted'):>16}"
         )
     audio = sum(r.audio_s for r in rows)
