@@ -20,6 +20,8 @@ clip it measures:
 - understood: the parser on what ``commands.hearing`` chose among the readings and the
   slot corrections, weighed against the audio (what the API acts on or asks about);
 - confirm: how often the reply asks the designer to confirm an unsure slot;
+- one tap: understood, or asked with the right command among the options the reply
+  offers (the web app's one-tap corrections);
 - wrong, acted on: misunderstood and acted on without asking (the mistakes that cost a
   designer a wrong batch); a reply that it did not understand, or an error, is no act;
 - RTF: seconds of recognition per second of audio, decoding alone and with the
@@ -238,6 +240,7 @@ class Row:
     understood: bool
     reach: bool  # some reading or correction hearing weighed was right: the most a choice can do
     confirm: bool
+    one_tap: bool  # understood, or asked with the right command among the options offered
     acts: bool  # the understood command would be carried out (no "didn't understand", no error)
     transcript: str
     understood_text: str
@@ -287,6 +290,15 @@ async def run_model(model: str, clips: list[Clip], threads: int) -> list[Row]:
                     c.parse is not None and evaluate(clip.case, c.parse) for c in hearing.candidates
                 ),
                 confirm=hearing.needs_confirmation,
+                one_tap=evaluate(clip.case, understood)
+                or (
+                    hearing.needs_confirmation
+                    and any(
+                        evaluate(clip.case, parse(text))
+                        for slot in hearing.unsure
+                        for _label, text in slot.options
+                    )
+                ),
                 acts=understood.intent != "unknown" and understood.error is None,
                 transcript=transcript.transcript,
                 understood_text=hearing.understood_text,
@@ -311,7 +323,7 @@ def report(model: str, rows: list[Row], show_failures: bool) -> float:
     print(f"\nmodel {model}: {len(rows)} spoken commands")
     print(
         f"  {'voice':<24} {'n':>4} {'typed':>7} {'raw':>7} {'in reach':>8} {'underst.':>8}"
-        f" {'confirm':>8} {'wrong, acted on':>16}"
+        f" {'confirm':>8} {'one tap':>8} {'wrong, acted on':>16}"
     )
     groups = [*sorted(by_voice.items())]
     if len(by_engine) > 1:

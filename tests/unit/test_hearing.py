@@ -539,6 +539,21 @@ def test_a_rival_that_says_more_is_asked_about() -> None:
     assert less.understood_text == said and less.unsure == []
 
 
+def test_a_rival_with_more_in_a_list_says_more() -> None:
+    # Scores as tiny.en gave them for "give me 2 leather trench coats, one black one
+    # brown" (espeak-ng, 200 wpm): "round" is no colour, and "brown" is lost.
+    lost = "Give me two leather trench coats. One black one round."
+    said = "Give me 2 leather trench coats. 1 black, 1 brown."
+    hearing = understand([lost, said], scorer=Sound({lost: -6.8, said: -11.16}))
+    assert hearing.understood_text == lost
+    assert [u.slot for u in hearing.unsure] == ["colors"]
+    assert hearing.unsure[0].options[0] == ("black, brown", said)
+    # A list with another value instead is another reading, not more said.
+    other = "Give me 2 leather trench coats. 1 navy, 1 brown."
+    hearing = understand([lost, other], scorer=Sound({lost: -6.8, other: -11.16}))
+    assert hearing.unsure == []
+
+
 def test_a_count_run_into_the_next_word() -> None:
     edits = propose("Pre-wedding guest dresses. Avoid white and ivory.", lexicon())
     assert any(e.heard == "Pre-wedding" and e.term.text == "three wedding" for e in edits)

@@ -986,9 +986,21 @@ def choose(
 
 def _says_more(theirs: dict[str, str], ours: dict[str, str]) -> bool:
     """A rival's slots holding everything the best reading's do and more ("4 versions of
-    this and silk" beside "... and so"): a value the designer named is likelier lost in
-    the best than invented in the rival."""
-    return len(theirs) > len(ours) and all(theirs.get(k) == v for k, v in ours.items())
+    this and silk" beside "... and so"; "one black, one brown" beside "one black one
+    round"): a value the designer named is likelier lost in the best than invented in
+    the rival."""
+    more = len(theirs) > len(ours)
+    for key, value in ours.items():
+        if key not in theirs:
+            return False
+        if theirs[key] == value:
+            continue
+        # A list slot (joined with ", ") that holds ours and more.
+        mine, their = set(value.split(", ")), set(theirs[key].split(", "))
+        if not mine < their:
+            return False
+        more = True
+    return more
 
 
 def _before_garment(text: str, unexplained: Sequence[str]) -> str | None:
