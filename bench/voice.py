@@ -332,7 +332,7 @@ def report(model: str, rows: list[Row], show_failures: bool) -> float:
         print(
             f"  {voice:<24} {len(group):>4} {pct(group, 'typed'):>7} {pct(group, 'raw'):>7} "
             f"{pct(group, 'reach'):>8} {pct(group, 'understood'):>8} {pct(group, 'confirm'):>8} "
-            f"{pct(group, 'wrong_acted'):>16}"
+            f"{pct(group, 'one_tap'):>8} {pct(group, 'wrong_acted'):>16}"
         )
     audio = sum(r.audio_s for r in rows)
     rtf = sum(r.recognise_s for r in rows) / audio
