@@ -599,3 +599,16 @@ def test_a_count_before_a_noun_only_counts_take() -> None:
     heard = "Make dress for wedding color ivory for pieces."
     fours = [e.start for e in propose(heard, lexicon()) if e.term.text == "four"]
     assert fours == [6]  # "for pieces", not "for wedding"
+
+
+def test_an_unsure_slot_offers_the_next_readings_of_it_too() -> None:
+    coral, navy, teal = "4 dresses in coral.", "4 dresses in navy.", "4 dresses in teal."
+    hearing = understand([coral, navy, teal], scorer=Sound({coral: -5.0, navy: -4.5, teal: -10.0}))
+    assert hearing.understood_text == coral
+    [slot] = hearing.unsure
+    assert slot.slot == "colors"
+    # "teal" is too far behind to raise the question, not to be one of its buttons.
+    assert slot.options == (("navy", navy), ("teal", teal))
+    # Sure of the colour, nothing is asked for a reading far behind.
+    sure = understand([coral, teal], scorer=Sound({coral: -5.0, teal: -10.0}))
+    assert sure.unsure == []

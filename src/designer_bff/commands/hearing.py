@@ -143,6 +143,7 @@ _NUMBER_LETTERS = frozenset("st nd rd th s am pm a p x k ss aw fw h hr hrs".spli
 WEAK_COMMAND = 0.7  # a parse less confident than this is confirmed before it is acted on
 SOUND_SUPPORT = 1.0  # a correction the audio favours by less than this is a guess
 MAX_CANDIDATES = 24
+FURTHER_OPTIONS = 6  # the readings an unsure slot's buttons may come from
 # Per word: Whisper's probabilities favour stopping early ("8 summer dresses." for
 # "8 summer dresses, no florals"); a word bonus offsets it.
 WORD_BONUS = 2.0
@@ -918,6 +919,22 @@ def choose(
             or (behind <= MORE_SAID_MARGIN and _says_more(_slot_values(rival.parse), chosen))
         ):
             flag(rival, _heard_for(best, rival) or transcript)
+    # Asking anyway: a question's buttons may as well hold the next readings of that slot,
+    # though further behind (one tap, where the right one is often a few places down).
+    if unsure:
+        for rival in ranked[1:FURTHER_OPTIONS]:
+            if rival.parse is None or rival.parse.intent != best.parse.intent:
+                continue
+            theirs = _slot_values(rival.parse)
+            for slot, entry in list(unsure.items()):
+                key = f"{slot} garment_type" if slot.startswith("garment ") else slot
+                value = theirs.get(key, "none")
+                if (
+                    value != chosen.get(key, "none")
+                    and len(entry.options) < 3
+                    and all(o[0] != value for o in entry.options)
+                ):
+                    unsure[slot] = replace(entry, options=(*entry.options, (value, rival.text)))
     # Adding to a collection the designer does not have makes a new one. Typed, that is
     # what they wrote; heard, the name is likelier misheard ("Move me into winter right"
     # for "Winter Whites"): ask before a collection is made.
