@@ -612,3 +612,13 @@ def test_an_unsure_slot_offers_the_next_readings_of_it_too() -> None:
     # Sure of the colour, nothing is asked for a reading far behind.
     sure = understand([coral, teal], scorer=Sound({coral: -5.0, teal: -10.0}))
     assert sure.unsure == []
+
+
+def test_time_units_are_command_words() -> None:
+    # The restricted beam could write "week" and not "weeks": "pull up my outliers from
+    # the past two weeks" came back as "... past two week." or, unrestricted, stopped at
+    # "... past 2" (read as 2 outliers).
+    vocabulary = command_vocabulary()
+    for unit in ("days", "weeks", "months", "hours", "minutes", "years"):
+        assert unit in vocabulary
+    assert unexplained("show me my outliers from the past two weeks") == []

@@ -78,7 +78,7 @@ COMMAND_WORDS: tuple[str, ...] = (
     "few", "dozen", "another", "these", "those", "this", "them", "it", "ones", "image",
     "images", "folder", "board", "moodboard", "lookbook", "album", "collections", "set",
     "start", "new", "change", "run", "past", "total", "designs", "pairs", "undo", "scrap",
-    "abort", "halt", "year",
+    "abort", "halt", "year", "weeks", "months", "days", "hours", "minutes", "years",
 )  # fmt: skip
 
 # Words that carry no slot value: never proposed as misheard on their own.
