@@ -280,17 +280,18 @@ async def run_model(model: str, clips: list[Clip], threads: int) -> list[Row]:
         )
         understood = parse(hearing.understood_text)
         reply_s = time.perf_counter() - started
+        right = evaluate(clip.case, understood)
         rows.append(
             Row(
                 clip=clip,
                 typed=evaluate(clip.case, parse(clip.case["text"])),
                 raw=evaluate(clip.case, parse(transcript.transcript)),
-                understood=evaluate(clip.case, understood),
+                understood=right,
                 reach=any(
                     c.parse is not None and evaluate(clip.case, c.parse) for c in hearing.candidates
                 ),
                 confirm=hearing.needs_confirmation,
-                one_tap=evaluate(clip.case, understood)
+                one_tap=right
                 or (
                     hearing.needs_confirmation
                     and any(

@@ -873,6 +873,12 @@ def choose(
     chosen = _slot_values(best.parse)
     unsure: dict[str, UnsureSlot] = {}
 
+    def offer(slot: str, option: tuple[str, str]) -> None:
+        """One more button on a slot's question: another value, at most three."""
+        entry = unsure[slot]
+        if all(o[0] != option[0] for o in entry.options) and len(entry.options) < 3:
+            unsure[slot] = replace(entry, options=(*entry.options, option))
+
     def flag(rival: Candidate, heard: str) -> None:
         assert rival.parse is not None
         theirs = _slot_values(rival.parse)
@@ -885,13 +891,10 @@ def choose(
                 slot = " ".join(key.split(" ")[:2])
                 key = f"{slot} garment_type"
             option = (theirs.get(key, "none"), rival.text)
-            entry = unsure.get(slot)
-            if entry is None:
+            if slot in unsure:
+                offer(slot, option)
+            else:
                 unsure[slot] = UnsureSlot(slot, heard, chosen.get(key, "none"), (option,))
-            elif all(o[0] != option[0] for o in entry.options) and len(entry.options) < 3:
-                unsure[slot] = UnsureSlot(
-                    slot, entry.heard, entry.understood, (*entry.options, option)
-                )
 
     # A correction the sound does not clearly support ("free" -> "three" sound alike;
     # any correction when the recogniser cannot score text) is a guess: ask.
@@ -926,15 +929,11 @@ def choose(
             if rival.parse is None or rival.parse.intent != best.parse.intent:
                 continue
             theirs = _slot_values(rival.parse)
-            for slot, entry in list(unsure.items()):
+            for slot in list(unsure):
                 key = f"{slot} garment_type" if slot.startswith("garment ") else slot
                 value = theirs.get(key, "none")
-                if (
-                    value != chosen.get(key, "none")
-                    and len(entry.options) < 3
-                    and all(o[0] != value for o in entry.options)
-                ):
-                    unsure[slot] = replace(entry, options=(*entry.options, (value, rival.text)))
+                if value != chosen.get(key, "none"):
+                    offer(slot, (value, rival.text))
     # Adding to a collection the designer does not have makes a new one. Typed, that is
     # what they wrote; heard, the name is likelier misheard ("Move me into winter right"
     # for "Winter Whites"): ask before a collection is made.
